@@ -1,0 +1,3 @@
+from askcorpus.cli import main
+
+main()

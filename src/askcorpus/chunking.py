@@ -1,0 +1,104 @@
+"""Document -> Chunks with exact offsets, token-aware (langchain-text-splitters).
+
+Chunks never cross page furniture (each quotable span is split on its own) and never exceed
+``max_tokens`` word pieces of the embedding model, so no part of a chunk is silently truncated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .types import Chunk, Document
+
+SEPARATORS = ["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""]
+
+
+@dataclass(frozen=True)
+class ChunkerSettings:
+    chunk_tokens: int
+    chunk_overlap: int
+    tokenizer: str  # which tokenizer counts length (recorded in the manifest)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"splitter": "RecursiveCharacterTextSplitter", "chunk_tokens": self.chunk_tokens,
+                "chunk_overlap": self.chunk_overlap, "tokenizer": self.tokenizer,
+                "separators": SEPARATORS}
+
+
+class Chunker:
+    """Splits documents into overlapping chunks of at most ``chunk_tokens`` word pieces."""
+
+    def __init__(self, count_tokens: Callable[[str], int], settings: ChunkerSettings) -> None:
+        from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+        if settings.chunk_overlap >= settings.chunk_tokens:
+            raise ValueError("chunk_overlap must be smaller than chunk_tokens")
+        self.settings = settings
+        self.count_tokens = count_tokens
+        self._splitter = RecursiveCharacterTextSplitter(
+            chunk_size=settings.chunk_tokens, chunk_overlap=settings.chunk_overlap,
+            length_function=count_tokens, separators=SEPARATORS, keep_separator="end",
+            strip_whitespace=True,
+        )
+
+    def split(self, doc: Document) -> list[Chunk]:
+        chunks: list[Chunk] = []
+        for span_start, span_end in doc.spans:
+            for start, end in self._split_span(doc.text, span_start, span_end):
+                chunks.append(Chunk(doc.id, start, end, doc.text[start:end], len(chunks)))
+        return chunks
+
+    def split_many(self, docs: Iterable[Document]) -> list[Chunk]:
+        return [c for d in docs for c in self.split(d)]
+
+    def _split_span(self, text: str, a: int, b: int) -> list[tuple[int, int]]:
+        segment = text[a:b]
+        if self.count_tokens(segment) <= self.settings.chunk_tokens:
+            return [(a, b)]
+        out: list[tuple[int, int]] = []
+        cursor = 0
+        for piece in self._splitter.split_text(segment):
+            pos = segment.find(piece, cursor)
+            if pos < 0:  # the splitter returned text that is not in the span: locate it anyway
+                pos = segment.find(piece)
+            if pos < 0:
+                raise AssertionError("chunk text not found in its document")  # pragma: no cover
+            out.append((a + pos, a + pos + len(piece)))
+            cursor = pos + 1
+        return [s for s in self._enforce_limit(text, out)]
+
+    def _enforce_limit(self, text: str, spans: list[tuple[int, int]]) -> Iterable[tuple[int, int]]:
+        """Token counts of merged pieces can exceed the sum of their parts: cut what is over."""
+        limit = self.settings.chunk_tokens
+        for s, e in spans:
+            while self.count_tokens(text[s:e]) > limit:
+                lo, hi = s + 1, e  # largest cut with at most `limit` tokens, at a space
+                while lo < hi:
+                    mid = (lo + hi + 1) // 2
+                    if self.count_tokens(text[s:mid]) <= limit:
+                        lo = mid
+                    else:
+                        hi = mid - 1
+                cut = text.rfind(" ", s + 1, lo) if text.rfind(" ", s + 1, lo) > s else lo
+                yield s, cut
+                s = cut
+                while s < e and text[s].isspace():
+                    s += 1
+            if s < e:
+                yield s, e
+
+
+def wordpiece_counter(tokenizer_json: str) -> Callable[[str], int]:
+    """Count word pieces with the model's own fast tokenizer (no special tokens)."""
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(tokenizer_json)
+    tok.no_truncation()
+    tok.no_padding()
+
+    def count(text: str) -> int:
+        return len(tok.encode(text, add_special_tokens=False).ids)
+
+    return count

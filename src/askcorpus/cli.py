@@ -1,0 +1,213 @@
+"""The ``askcorpus`` command: a thin shell over :class:`askcorpus.pipeline.Pipeline`."""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .config import Settings, force_offline
+from .errors import AskCorpusError
+
+_CORPUS = click.option("--corpus", type=click.Path(path_type=Path), default=None,
+                       help="Folder of articles [default: corpus/ or ASKCORPUS_CORPUS].")
+_INDEX = click.option("--index", "index_dir", type=click.Path(path_type=Path), default=None,
+                      help="Index folder [default: index/ or ASKCORPUS_INDEX].")
+
+
+def _settings(**overrides: Any) -> Settings:
+    return Settings.from_env(**overrides)
+
+
+def _fail(error: AskCorpusError) -> None:
+    click.echo(f"error: {error}", err=True)
+    sys.exit(error.exit_code)
+
+
+def _run(fn: Callable[[], Any]) -> Any:
+    try:
+        return fn()
+    except AskCorpusError as e:
+        _fail(e)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="askcorpus")
+def main() -> None:
+    """Ask questions of a folder of news articles; get verbatim, attributed quotes."""
+    force_offline()
+
+
+# ------------------------------------------------------------------------------ index
+class _Bars:
+    """tqdm bars on a terminal; silent otherwise (the library itself never prints)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bars: dict[str, Any] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        from tqdm import tqdm
+
+        bar = self.bars.get(stage)
+        if bar is None:
+            unit = {"chunking": "doc", "embedding": "chunk"}.get(stage, "step")
+            bar = self.bars[stage] = tqdm(total=total, desc=stage, unit=unit, leave=False,
+                                          file=sys.stderr)
+        bar.n = done
+        bar.refresh()
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+
+
+@main.command("index")
+@_CORPUS
+@_INDEX
+@click.option("--rebuild", is_flag=True, help="Re-embed everything, even unchanged articles.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+@click.option("--device", default=None, help="auto | cpu | cuda | cuda:N [default: auto].")
+@click.option("--batch-size", type=int, default=None, help="Chunks per embedding batch.")
+def index_cmd(corpus: Path | None, index_dir: Path | None, rebuild: bool, as_json: bool,
+              device: str | None, batch_size: int | None) -> None:
+    """Build or update the index of a corpus folder (only changed articles are embedded)."""
+    from .pipeline import Pipeline
+
+    settings = _settings(corpus=corpus, index=index_dir, device=device, batch_size=batch_size)
+    bars = _Bars(enabled=sys.stderr.isatty() and not as_json)
+    try:
+        summary = _run(lambda: Pipeline(settings).index(rebuild=rebuild, progress=bars))
+    finally:
+        bars.close()
+    if as_json:
+        click.echo(json.dumps(summary.as_dict(), ensure_ascii=False))
+        return
+    s = summary
+    state = "up to date" if s.up_to_date else f"written ({s.generation}, {s.vector_index})"
+    click.echo(f"index {settings.index}: {state}")
+    click.echo(f"  documents {s.documents}  chunks {s.chunks}  embedded {s.embedded} "
+               f"({s.embedded_chunks} chunks)  reused {s.reused}  removed {s.removed}  "
+               f"skipped {len(s.skipped)}  {s.seconds:.1f}s")
+    if s.rebuilt:
+        click.echo(f"  re-embedded everything: {s.rebuilt}")
+    for item in s.skipped[:20]:
+        click.echo(f"  skipped {item['path']}: {item['reason']}")
+    if len(s.skipped) > 20:
+        click.echo(f"  … and {len(s.skipped) - 20} more (see --json)")
+
+
+# ------------------------------------------------------------------------------ ask
+def _print_answer(answer: dict[str, Any]) -> None:
+    width = 96
+    click.secho(f"Q: {answer['question']}", bold=True)
+    if answer.get("resolved_question") and answer["resolved_question"] != answer["question"]:
+        click.echo(f"   (read as: {answer['resolved_question']})")
+    quotes = answer["quotes"] if answer["answered"] else answer["related"]
+    if not answer["answered"]:
+        click.secho(answer["message"], fg="yellow")
+        if quotes:
+            click.echo("Related passages (they do not answer the question):")
+    for n, q in enumerate(quotes, 1):
+        body = textwrap.fill(f"“{q['text']}”", width=width, initial_indent=f"[{n}] ",
+                             subsequent_indent="    ")
+        click.echo(body)
+        where = " · ".join(x for x in (q["title"], q.get("outlet"), q.get("date")) if x)
+        rec = f"#{q['record']}" if q.get("record") else ""
+        click.secho(f"    — {where}", dim=True)
+        click.secho(f"      {q['path']}{rec} [{q['start']}:{q['end']}]  score {q['score']:.3f}",
+                    dim=True)
+        if q.get("flags"):
+            click.secho(f"      ⚑ {', '.join(q['flags'])}: “{'”, “'.join(q['flag_terms'])}”",
+                        fg="magenta")
+    click.echo("")
+
+
+@main.command("ask")
+@click.argument("question")
+@_INDEX
+@click.option("-k", "--top-k", type=click.IntRange(1, 50), default=None,
+              help="Number of quotes [default: 5].")
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), default=None,
+              help="Retrieval mode [default: hybrid].")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per question (JSON Lines).")
+def ask_cmd(question: str, index_dir: Path | None, top_k: int | None, mode: str | None,
+            as_json: bool) -> None:
+    """Answer QUESTION with quotes; QUESTION '-' reads one question per line from stdin."""
+    from .pipeline import Pipeline
+
+    pipeline = Pipeline(_settings(index=index_dir))
+    questions = (line.rstrip("\n") for line in sys.stdin) if question == "-" else iter([question])
+    status = 0
+    for q in questions:
+        if question == "-" and not q.strip():
+            continue
+        try:
+            answer = pipeline.ask(q, k=top_k, mode=mode).to_dict()
+        except AskCorpusError as e:
+            if question != "-":
+                _fail(e)
+            click.echo(json.dumps({"question": q, "error": str(e)}) if as_json
+                       else f"error: {e}", err=not as_json)
+            status = 1
+            continue
+        if as_json:
+            click.echo(json.dumps(answer, ensure_ascii=False))
+        else:
+            _print_answer(answer)
+    sys.exit(status)
+
+
+# ------------------------------------------------------------------------------ info
+@main.command("info")
+@_INDEX
+@click.option("--json", "as_json", is_flag=True, help="Print the manifest summary as JSON.")
+def info_cmd(index_dir: Path | None, as_json: bool) -> None:
+    """Show what the index holds and how it was built."""
+    from .store import read_manifest
+
+    settings = _settings(index=index_dir)
+    manifest = _run(lambda: read_manifest(settings.index))
+    gen = manifest.pop("_generation")
+    docs = manifest.pop("documents", {})
+    if as_json:
+        manifest["generation"] = gen.name
+        manifest["documents"] = [{"id": k, **v} for k, v in docs.items()]
+        click.echo(json.dumps(manifest, ensure_ascii=False, indent=1))
+        return
+    m = manifest
+    click.echo(f"index      {settings.index} ({gen.name}), built {m.get('built_at')} by "
+               f"askcorpus {m.get('askcorpus_version')}, schema {m.get('schema_version')}")
+    click.echo(f"corpus     {m.get('corpus')}")
+    click.echo(f"contents   {m['counts']['documents']} documents, {m['counts']['chunks']} chunks, "
+               f"{len(m.get('skipped', []))} files skipped")
+    click.echo(f"model      {m['model']['name']} ({m['model']['dim']} dimensions, "
+               f"{m['model'].get('backend')})")
+    c = m["chunker"]
+    click.echo(f"chunks     ≤{c['chunk_tokens']} word pieces, overlap {c['chunk_overlap']} "
+               f"({c['splitter']})")
+    v = m["vector_index"]
+    click.echo(f"vectors    FAISS {v['type']} ({v['metric']}; approximate above "
+               f"{v['ann_threshold']:,} chunks)")
+    lx = m["lexical"]
+    click.echo(f"lexical    BM25 {lx['method']} k1={lx['k1']} b={lx['b']} ({lx['library']})")
+    for doc_id, d in list(docs.items())[:50]:
+        outlet = f" · {d['outlet']}" if d.get("outlet") else ""
+        click.echo(f"  {', '.join(d['paths'])}: {d['title'][:70]}{outlet} "
+                   f"({d['chunks']} chunks, {doc_id[:10]})")
+    if len(docs) > 50:
+        click.echo(f"  … and {len(docs) - 50} more documents (--json lists all)")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

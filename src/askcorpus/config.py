@@ -1,0 +1,83 @@
+"""One settings object, built from defaults and ``ASKCORPUS_*`` environment variables.
+
+Nothing reads the environment at import time; call :func:`Settings.from_env` explicitly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+OFFLINE_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "TOKENIZERS_PARALLELISM": "false",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
+}
+
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def force_offline() -> None:
+    """Make sure no library we load ever tries the network."""
+    for key, value in OFFLINE_ENV.items():
+        os.environ[key] = value
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus: Path = Path("corpus")
+    index: Path = Path("index")
+    model: str = DEFAULT_MODEL  # model name or a local folder
+    device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
+    batch_size: int = 64
+    chunk_tokens: int = 200  # word pieces per chunk; the model reads at most 256 incl. specials
+    chunk_overlap: int = 40
+    ann_threshold: int = 50_000  # above this many chunks, use an approximate (HNSW) index
+    hnsw_m: int = 32
+    hnsw_ef_search: int = 128
+    top_k: int = 5
+    mode: str = "hybrid"  # dense | bm25 | hybrid
+    candidates: int = 50  # chunks fetched from each retriever before fusion
+    rrf_k: int = 60
+    max_file_mb: float = 20.0
+    max_question_chars: int = 2000
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Settings:
+        """Defaults, then ``ASKCORPUS_<FIELD>`` variables, then explicit overrides (not None)."""
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = os.environ.get(f"ASKCORPUS_{f.name.upper()}")
+            if raw is not None and raw != "":
+                values[f.name] = _coerce(f.type, raw, f.name)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        for key in ("corpus", "index"):
+            if key in values:
+                values[key] = Path(values[key])
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _coerce(type_name: Any, raw: str, name: str) -> Any:
+    from .errors import AskCorpusError
+
+    t = str(type_name)
+    try:
+        if t == "int":
+            return int(raw)
+        if t == "float":
+            return float(raw)
+    except ValueError:
+        raise AskCorpusError(f"ASKCORPUS_{name.upper()}={raw!r} is not a number") from None
+    if t == "Path":
+        return Path(raw)
+    return raw

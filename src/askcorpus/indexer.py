@@ -1,0 +1,233 @@
+"""Build or update the index: ingest -> chunk -> embed (only what changed) -> store.
+
+Unchanged documents (same content hash) keep their vectors; changed ones are replaced and
+deleted ones removed. Nothing is written, and no model is loaded, when nothing changed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import __version__
+from .chunking import Chunker, ChunkerSettings
+from .config import Settings
+from .errors import AskCorpusError, CorpusError
+from .ingest import load_corpus
+from .lexical import BM25_PARAMS, Lexical, tokenize_many
+from .store import (
+    SCHEMA_VERSION,
+    build_vector_index,
+    current_generation,
+    open_index,
+    read_manifest,
+    write_generation,
+    write_lock,
+)
+from .types import Chunk, Document, Skipped
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass
+class IndexSummary:
+    documents: int = 0
+    chunks: int = 0
+    embedded: int = 0  # documents embedded in this run
+    embedded_chunks: int = 0
+    reused: int = 0  # documents whose vectors were kept
+    removed: int = 0
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+    up_to_date: bool = False
+    rebuilt: str | None = None  # why everything was re-embedded, if it was
+    generation: str | None = None
+    vector_index: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def build_key(model_name: str, dim: int, chunker: ChunkerSettings) -> dict[str, Any]:
+    """What must match for stored vectors to be reused or queried."""
+    return {"model": model_name, "dim": dim, "chunker": chunker.as_dict()}
+
+
+def _doc_entry(d: Document, n_chunks: int) -> dict[str, Any]:
+    return {"paths": list(d.all_paths), "chunks": n_chunks, "title": d.title,
+            "outlet": d.outlet, "date": d.date, "url": d.url, "record": d.record}
+
+
+def build_index(
+    settings: Settings,
+    embedder: Any,
+    count_tokens: Callable[[str], int],
+    *,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+) -> IndexSummary:
+    """Make ``settings.index`` match ``settings.corpus``. ``embedder`` is used only if needed."""
+    t0 = time.perf_counter()
+    folder = settings.index
+    chunker_settings = ChunkerSettings(settings.chunk_tokens, settings.chunk_overlap,
+                                       tokenizer=str(embedder.name))
+    key = build_key(embedder.name, embedder.dim, chunker_settings)
+    summary = IndexSummary()
+    with write_lock(folder):
+        docs, skipped = load_corpus(settings.corpus, max_file_mb=settings.max_file_mb)
+        summary.skipped = [{"path": s.path, "reason": s.reason} for s in skipped]
+        if not docs:
+            raise CorpusError(_empty_corpus_message(settings.corpus, skipped))
+        docs.sort(key=lambda d: (d.path, d.record or ""))
+
+        previous, why = _previous(folder, key, rebuild)
+        summary.rebuilt = why
+        reusable: dict[str, Any] = {}
+        if previous is not None:
+            old_docs: dict[str, Any] = previous.manifest.get("documents", {})
+            new_ids = {d.id for d in docs}
+            summary.removed = sum(1 for i in old_docs if i not in new_ids)
+            if why is None and _same_documents(old_docs, docs):
+                previous.close()
+                summary.up_to_date = True
+                summary.documents = len(docs)
+                summary.chunks = previous.manifest["counts"]["chunks"]
+                summary.reused = len(docs)
+                summary.generation = previous.generation.name
+                summary.vector_index = previous.manifest.get("vector_index", {}).get("type")
+                summary.seconds = round(time.perf_counter() - t0, 3)
+                return summary
+            if why is None:
+                reusable = previous.doc_vectors()
+            previous.close()
+
+        chunker = Chunker(count_tokens, chunker_settings)
+        chunks: list[Chunk] = []
+        vec_parts: list[tuple[int, np.ndarray | None]] = []  # (n, vectors or None = embed)
+        to_embed: list[str] = []
+        for n, d in enumerate(docs, 1):
+            old = reusable.get(d.id)
+            if old is not None:
+                rows, vecs = old
+                chunks.extend(Chunk(d.id, s, e, d.text[s:e], o) for o, s, e in rows)
+                vec_parts.append((len(rows), vecs))
+                summary.reused += 1
+            else:
+                new = chunker.split(d)
+                chunks.extend(new)
+                vec_parts.append((len(new), None))
+                to_embed.extend(c.text for c in new)
+                summary.embedded += 1
+            if progress:
+                progress("chunking", n, len(docs))
+        summary.embedded_chunks = len(to_embed)
+
+        embedded = np.zeros((0, embedder.dim), np.float32)
+        if to_embed:
+            done = 0
+
+            def tick(k: int) -> None:
+                nonlocal done
+                done += k
+                if progress:
+                    progress("embedding", done, len(to_embed))
+
+            embedded = embedder.embed_documents(to_embed, progress=tick)
+        vectors = _assemble(vec_parts, embedded, embedder.dim)
+
+        if progress:
+            progress("indexing", 0, 1)
+        lexical = Lexical.build(tokenize_many([c.text for c in chunks]))
+        vindex = build_vector_index(vectors, embedder.dim, ann_threshold=settings.ann_threshold,
+                                    hnsw_m=settings.hnsw_m)
+        per_doc: dict[str, int] = {}
+        for c in chunks:
+            per_doc[c.doc_id] = per_doc.get(c.doc_id, 0) + 1
+        vtype = "hnsw" if len(chunks) > settings.ann_threshold else "flat"
+        manifest = {
+            "schema_version": SCHEMA_VERSION,
+            "askcorpus_version": __version__,
+            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "corpus": str(settings.corpus.resolve()),
+            "build_key": key,
+            "model": {"name": embedder.name, "dim": embedder.dim, "normalized": True,
+                      "backend": getattr(embedder, "backend", type(embedder).__name__)},
+            "chunker": chunker_settings.as_dict(),
+            "lexical": BM25_PARAMS,
+            "vector_index": {"type": vtype, "metric": "inner_product",
+                             "ann_threshold": settings.ann_threshold, "hnsw_m": settings.hnsw_m},
+            "counts": {"documents": len(docs), "chunks": len(chunks)},
+            "documents": {d.id: _doc_entry(d, per_doc.get(d.id, 0)) for d in docs},
+            "skipped": summary.skipped,
+        }
+        gen = write_generation(folder, manifest=manifest, docs=docs, chunks=chunks,
+                               vectors=vectors, lexical=lexical, vector_index=vindex)
+        if progress:
+            progress("indexing", 1, 1)
+    summary.documents = len(docs)
+    summary.chunks = len(chunks)
+    summary.generation = gen.name
+    summary.vector_index = vtype
+    summary.seconds = round(time.perf_counter() - t0, 3)
+    return summary
+
+
+def _previous(folder: Path, key: dict[str, Any], rebuild: bool) -> tuple[Any, str | None]:
+    """The previous index if usable, and the reason everything must be re-embedded, if any."""
+    try:
+        if current_generation(folder) is None:
+            return None, None
+        manifest = read_manifest(folder)
+        previous = open_index(folder)
+    except AskCorpusError as e:
+        return None, f"previous index unusable ({e})"
+    if rebuild:
+        return previous, "--rebuild requested"
+    if manifest.get("build_key") != key:
+        return previous, "model or chunker settings changed"
+    return previous, None
+
+
+def _same_documents(old: dict[str, Any], docs: list[Document]) -> bool:
+    if set(old) != {d.id for d in docs}:
+        return False
+    for d in docs:
+        entry = dict(old[d.id])
+        entry.pop("chunks", None)
+        fresh = _doc_entry(d, 0)
+        fresh.pop("chunks")
+        if entry != fresh:
+            return False
+    return True
+
+
+def _assemble(parts: list[tuple[int, np.ndarray | None]], embedded: np.ndarray,
+              dim: int) -> np.ndarray:
+    total = sum(n for n, _ in parts)
+    out = np.zeros((total, dim), np.float32)
+    row = 0
+    fresh = 0
+    for n, vecs in parts:
+        if vecs is None:
+            out[row:row + n] = embedded[fresh:fresh + n]
+            fresh += n
+        else:
+            out[row:row + n] = vecs
+        row += n
+    return out
+
+
+def _empty_corpus_message(root: Path, skipped: list[Skipped]) -> str:
+    if not skipped:
+        return f"no articles found in {root}: add .txt, .md, .html, .json or .jsonl files"
+    reasons: dict[str, int] = {}
+    for s in skipped:
+        reasons[s.reason] = reasons.get(s.reason, 0) + 1
+    top = "; ".join(f"{n}× {r}" for r, n in sorted(reasons.items(), key=lambda x: -x[1])[:3])
+    return f"no readable articles in {root} ({len(skipped)} files skipped: {top})"

@@ -1,0 +1,144 @@
+"""Wires the stages: ``Pipeline(settings).ask(question) -> Answer``; ``.index()`` builds."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .answer import AnswerSettings, compose
+from .chunking import wordpiece_counter
+from .config import Settings
+from .embedding import ModelSpec, SentenceTransformerEmbedder, resolve_model
+from .errors import IndexMismatchError, QuestionError
+from .indexer import IndexSummary, Progress, build_index
+from .retrieve import MODES, retrieve
+from .store import StoredIndex, current_generation, open_index, read_manifest
+from .types import Answer
+
+
+@dataclass(frozen=True)
+class Turn:
+    question: str
+    answer: Answer | None = None
+
+
+def clean_question(question: Any, max_chars: int) -> str:
+    """The question without control characters; a QuestionError if nothing usable is left."""
+    if not isinstance(question, str):
+        raise QuestionError("the question must be text")
+    cleaned = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in question)
+    cleaned = " ".join(cleaned.split())
+    if not cleaned:
+        raise QuestionError("the question is empty: ask something, e.g. "
+                            "\"Who proposed sending NATO troops to Ukraine?\"")
+    if len(cleaned) > max_chars:
+        raise QuestionError(f"the question is {len(cleaned):,} characters long; the limit is "
+                            f"{max_chars:,} (ASKCORPUS_MAX_QUESTION_CHARS)")
+    return cleaned
+
+
+class Pipeline:
+    """Owns one index and one embedder, both loaded on first use (never at construction)."""
+
+    def __init__(self, settings: Settings, embedder: Any | None = None,
+                 answer_settings: AnswerSettings | None = None) -> None:
+        self.settings = settings
+        self.answer_settings = answer_settings or AnswerSettings()
+        self._embedder = embedder
+        self._spec: ModelSpec | None = None
+        self._index: StoredIndex | None = None
+
+    # -- parts, loaded lazily -------------------------------------------------------------
+    @property
+    def spec(self) -> ModelSpec:
+        if self._spec is None:
+            self._spec = resolve_model(self.settings.model)
+        return self._spec
+
+    @property
+    def embedder(self) -> Any:
+        if self._embedder is None:
+            self._embedder = SentenceTransformerEmbedder(
+                self.spec, device=self.settings.device, batch_size=self.settings.batch_size)
+        return self._embedder
+
+    def count_tokens(self) -> Any:
+        counter = getattr(self._embedder, "count_tokens", None)
+        return counter or wordpiece_counter(str(self.spec.tokenizer_json))
+
+    @property
+    def store(self) -> StoredIndex:
+        gen = current_generation(self.settings.index)
+        if self._index is not None and gen != self._index.generation:
+            self._index.close()  # a newer generation is live: switch to it
+            self._index = None
+        if self._index is None:
+            self._check_compatible()
+            self._index = open_index(self.settings.index, ef_search=self.settings.hnsw_ef_search)
+        return self._index
+
+    def _check_compatible(self) -> None:
+        manifest = read_manifest(self.settings.index)
+        built = manifest.get("build_key", {})
+        name = self._embedder.name if self._embedder is not None else self.spec.name
+        chunker = built.get("chunker", {})
+        if built.get("model") != name or chunker.get("chunk_tokens") != self.settings.chunk_tokens \
+                or chunker.get("chunk_overlap") != self.settings.chunk_overlap:
+            raise IndexMismatchError(
+                f"{self.settings.index} was built with model {built.get('model')} and "
+                f"{chunker.get('chunk_tokens')}-token chunks; current settings use {name} and "
+                f"{self.settings.chunk_tokens}-token chunks: run `askcorpus index` to rebuild")
+
+    # -- work -----------------------------------------------------------------------------
+    def index(self, *, rebuild: bool = False, progress: Progress | None = None) -> IndexSummary:
+        summary = build_index(self.settings, self.embedder, self.count_tokens(), rebuild=rebuild,
+                              progress=progress)
+        return summary
+
+    def ask(self, question: str, history: Sequence[Turn | str] | None = None, *,
+            k: int | None = None, mode: str | None = None,
+            paths: Sequence[str] | None = None) -> Answer:
+        """Answer one question with quotes; ``paths`` limits the search to those articles."""
+        from .followup import resolve_followup
+
+        q = clean_question(question, self.settings.max_question_chars)
+        k = k or self.settings.top_k
+        mode = mode or self.settings.mode
+        if mode not in MODES:
+            raise QuestionError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+        if k < 1 or k > 50:
+            raise QuestionError("the number of quotes must be between 1 and 50")
+        resolved = resolve_followup(q, history or [])
+        store = self.store
+        allowed = self._allowed(store, paths) if paths else None
+        qvec = self.embedder.embed_query(resolved) if mode != "bm25" else None
+        hits = retrieve(store, resolved, qvec, mode=mode, k=max(k * 3, 10),
+                        candidates=self.settings.candidates, rrf_k=self.settings.rrf_k,
+                        allowed=allowed)
+        if qvec is None:
+            qvec = self.embedder.embed_query(resolved)
+        answer = compose(resolved, hits, store, self.embedder, qvec, k=k,
+                         settings=self.answer_settings)
+        return Answer(question=q, answered=answer.answered, quotes=answer.quotes,
+                      related=answer.related, message=answer.message, resolved_question=resolved,
+                      confidence=answer.confidence, extra={"mode": mode})
+
+    def _allowed(self, store: StoredIndex, paths: Sequence[str]) -> np.ndarray:
+        wanted = set(paths)
+        ids = [info.id for info, _ in store.documents()
+               if wanted & ({info.id, info.path, *info.paths, info.outlet or ""})]
+        mask = np.zeros(store.size, dtype=bool)
+        if ids:
+            marks = ",".join("?" * len(ids))
+            rows = store.db.execute(f"SELECT id FROM chunks WHERE doc_id IN ({marks})", ids)
+            mask[[r[0] for r in rows]] = True
+        return mask
+
+    def close(self) -> None:
+        if self._index is not None:
+            self._index.close()
+            self._index = None

@@ -1,0 +1,53 @@
+"""Sentence boundaries as character offsets (no model, no rewriting of the text)."""
+
+from __future__ import annotations
+
+import re
+
+_ABBREV = {
+    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "gen", "col", "lt", "sgt", "capt", "cmdr",
+    "gov", "sen", "rep", "pres", "rev", "hon", "vs", "etc", "inc", "ltd", "co", "corp",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "fig",
+    "al", "approx", "dept", "est", "mt", "ft", "e.g", "i.e", "u.s", "u.k", "u.n", "e.u",
+}
+# A candidate boundary: terminal punctuation, optional closing quotes/brackets, then whitespace.
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)|\n")
+_WRAP_WIDTH = 60  # a line at least this long that ends mid-sentence is hard-wrapped text
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Split ``text[start:end]`` into sentences; returns stripped ``(s, e)`` offsets into text."""
+    end = len(text) if end is None else end
+    out: list[tuple[int, int]] = []
+    seg_start = start
+    for m in _BOUNDARY.finditer(text, start, end):
+        stop = m.end()
+        if text[m.start()] == "\n":
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            line = text[line_start:m.start()].strip()
+            nxt = text[stop:stop + 3].lstrip(" \t")
+            if line and len(line) >= _WRAP_WIDTH and nxt[:1].islower():
+                continue  # a hard-wrapped paragraph goes on
+        elif text[m.start()] == ".":
+            word = re.search(r"([\w.]+)\.$", text[max(seg_start, m.start() - 12):m.start() + 1])
+            token = word.group(1).lower() if word else ""
+            nxt = text[stop:stop + 3].lstrip()
+            if token in _ABBREV or (len(token) == 1 and token.isalpha()):
+                continue
+            if re.fullmatch(r"(?:[a-z]\.)+[a-z]", token) and not (nxt[:1].isupper()):
+                continue
+            if nxt[:1].islower() or nxt[:1].isdigit():
+                continue  # "e.g. the", "3.5 million" style: not a sentence end
+        _push(text, seg_start, stop, out)
+        seg_start = stop
+    _push(text, seg_start, end, out)
+    return out
+
+
+def _push(text: str, s: int, e: int, out: list[tuple[int, int]]) -> None:
+    piece = text[s:e]
+    ls = len(piece) - len(piece.lstrip())
+    rs = len(piece) - len(piece.rstrip())
+    s, e = s + ls, e - rs
+    if e > s:
+        out.append((s, e))

@@ -1,0 +1,332 @@
+"""The index folder: a self-describing, versioned, atomically replaced set of files.
+
+    index/
+      CURRENT              names the live generation; replaced atomically (os.replace)
+      gen-00000007/
+        manifest.json      schema, versions, model, chunker, per-document hashes
+        chunks.sqlite      documents and chunk records (offsets into the article text)
+        vectors.faiss      one normalized vector per chunk, row = chunk id
+        bm25/              bm25s index over the chunk texts, row = chunk id
+      .lock                held by the one process writing
+
+A generation is written in a temporary folder, fsynced, renamed, and only then named in
+CURRENT, so readers see either the old complete index or the new complete one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import IndexCorruptError, IndexLockedError, IndexMissingError
+from .lexical import Lexical
+from .types import Chunk, DocInfo, Document
+
+SCHEMA_VERSION = 1
+CURRENT = "CURRENT"
+MANIFEST = "manifest.json"
+DB = "chunks.sqlite"
+VECTORS = "vectors.faiss"
+BM25_DIR = "bm25"
+REBUILD_HINT = "run `askcorpus index` to rebuild it"
+
+_SCHEMA = """
+CREATE TABLE documents (
+  id TEXT PRIMARY KEY, path TEXT NOT NULL, paths TEXT NOT NULL, title TEXT NOT NULL,
+  format TEXT NOT NULL, outlet TEXT, date TEXT, url TEXT, record TEXT, encoding TEXT,
+  spans TEXT NOT NULL, text TEXT NOT NULL, n_chunks INTEGER NOT NULL
+);
+CREATE TABLE chunks (
+  id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(id),
+  ord INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL
+);
+CREATE INDEX chunks_doc ON chunks(doc_id, ord);
+"""
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(path: Path) -> None:
+    for dirpath, _dirs, files in os.walk(path):
+        for name in files:
+            with open(Path(dirpath) / name, "rb") as f:
+                os.fsync(f.fileno())
+        _fsync_dir(Path(dirpath))
+
+
+def current_generation(folder: Path) -> Path | None:
+    """The live generation folder, or None when the index was never built."""
+    pointer = folder / CURRENT
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise IndexCorruptError(f"cannot read {pointer}: {e.strerror}; {REBUILD_HINT}") from None
+    if not name.startswith("gen-") or "/" in name:
+        raise IndexCorruptError(f"{pointer} is damaged; {REBUILD_HINT}")
+    return folder / name
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    gen = current_generation(folder)
+    if gen is None:
+        raise IndexMissingError(f"no index in {folder}: run `askcorpus index` first")
+    try:
+        manifest = json.loads((gen / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IndexCorruptError(f"{gen / MANIFEST} is missing; {REBUILD_HINT}") from None
+    except (OSError, ValueError):
+        raise IndexCorruptError(f"{gen / MANIFEST} is damaged; {REBUILD_HINT}") from None
+    version = manifest.get("schema_version")
+    if not isinstance(version, int):
+        raise IndexCorruptError(f"{gen / MANIFEST} has no schema version; {REBUILD_HINT}")
+    if version > SCHEMA_VERSION:
+        raise IndexCorruptError(
+            f"index in {folder} has schema {version}, newer than this askcorpus understands "
+            f"({SCHEMA_VERSION}): upgrade askcorpus, or {REBUILD_HINT}"
+        )
+    manifest["_generation"] = gen
+    return manifest
+
+
+@dataclass
+class StoredIndex:
+    """A loaded, read-only generation."""
+
+    folder: Path
+    generation: Path
+    manifest: dict[str, Any]
+    vectors: Any  # faiss.Index
+    lexical: Lexical
+    db: sqlite3.Connection
+
+    @property
+    def size(self) -> int:
+        return int(self.vectors.ntotal)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def chunks(self, ids: Sequence[int]) -> dict[int, Chunk]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self.db.execute(
+            f'SELECT id, doc_id, ord, start, "end", text FROM chunks WHERE id IN ({marks})',
+            [int(i) for i in ids],
+        ).fetchall()
+        return {r[0]: Chunk(r[1], r[3], r[4], r[5], r[2]) for r in rows}
+
+    def doc_infos(self, doc_ids: Sequence[str]) -> dict[str, DocInfo]:
+        if not doc_ids:
+            return {}
+        marks = ",".join("?" * len(doc_ids))
+        rows = self.db.execute(
+            "SELECT id, path, paths, title, format, outlet, date, url, record FROM documents "
+            f"WHERE id IN ({marks})", list(doc_ids)).fetchall()
+        return {r[0]: DocInfo(id=r[0], path=r[1], paths=tuple(json.loads(r[2])), title=r[3],
+                              format=r[4], outlet=r[5], date=r[6], url=r[7], record=r[8])
+                for r in rows}
+
+    def doc_text(self, doc_id: str) -> str:
+        row = self.db.execute("SELECT text FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        if row is None:
+            raise KeyError(doc_id)
+        return str(row[0])
+
+    def doc_spans(self, doc_id: str) -> list[tuple[int, int]]:
+        row = self.db.execute("SELECT spans FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        return [tuple(s) for s in json.loads(row[0])] if row else []  # type: ignore[misc]
+
+    def documents(self) -> Iterator[tuple[DocInfo, int]]:
+        rows = self.db.execute(
+            "SELECT id, path, paths, title, format, outlet, date, url, record, n_chunks "
+            "FROM documents ORDER BY path")
+        for r in rows:
+            yield DocInfo(id=r[0], path=r[1], paths=tuple(json.loads(r[2])), title=r[3],
+                          format=r[4], outlet=r[5], date=r[6], url=r[7], record=r[8]), r[9]
+
+    def find_document(self, path: str) -> DocInfo | None:
+        """A document by its path (or ``path#record``), or by its id."""
+        for info, _ in self.documents():
+            if path in (info.id, info.path) or path in info.paths:
+                return info
+        return None
+
+    def doc_vectors(self) -> dict[str, tuple[list[tuple[int, int, int]], np.ndarray]]:
+        """For reuse when updating: doc id -> ([(ord, start, end)], vectors)."""
+        n = self.size
+        all_vecs = self.vectors.reconstruct_n(0, n) if n else np.zeros((0, 0), np.float32)
+        out: dict[str, tuple[list[tuple[int, int, int]], list[int]]] = {}
+        for cid, doc_id, ord_, start, end in self.db.execute(
+                'SELECT id, doc_id, ord, start, "end" FROM chunks ORDER BY doc_id, ord'):
+            rows, ids = out.setdefault(doc_id, ([], []))
+            rows.append((ord_, start, end))
+            ids.append(cid)
+        return {d: (rows, all_vecs[ids]) for d, (rows, ids) in out.items()}
+
+
+def open_index(folder: Path, *, ef_search: int | None = None) -> StoredIndex:
+    """Load the live generation; any damage is one clear IndexCorruptError."""
+    import faiss
+
+    manifest = read_manifest(folder)
+    gen: Path = manifest.pop("_generation")
+    for name in (DB, VECTORS, BM25_DIR):
+        if not (gen / name).exists():
+            raise IndexCorruptError(f"{gen / name} is missing; {REBUILD_HINT}")
+    try:
+        db = sqlite3.connect(f"file:{gen / DB}?mode=ro&immutable=1", uri=True,
+                             check_same_thread=False)
+        n_db = db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+    except sqlite3.DatabaseError as e:
+        raise IndexCorruptError(f"{gen / DB} is damaged ({e}); {REBUILD_HINT}") from None
+    try:
+        vectors = faiss.read_index(str(gen / VECTORS))
+    except RuntimeError:
+        db.close()
+        raise IndexCorruptError(f"{gen / VECTORS} is damaged; {REBUILD_HINT}") from None
+    expected = manifest.get("counts", {}).get("chunks")
+    if vectors.ntotal != n_db or (expected is not None and expected != n_db):
+        db.close()
+        raise IndexCorruptError(f"index in {folder} is inconsistent ({vectors.ntotal} vectors, "
+                                f"{n_db} chunks); {REBUILD_HINT}")
+    if ef_search is not None and hasattr(vectors, "hnsw"):
+        vectors.hnsw.efSearch = ef_search
+    try:
+        lexical = Lexical.load(gen / BM25_DIR)
+    except Exception as e:
+        db.close()
+        raise IndexCorruptError(f"{gen / BM25_DIR} is damaged ({e}); {REBUILD_HINT}") from None
+    return StoredIndex(folder, gen, manifest, vectors, lexical, db)
+
+
+@contextlib.contextmanager
+def write_lock(folder: Path) -> Iterator[None]:
+    """One writer at a time; a second one fails at once with a clear message."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / ".lock"
+    with open(path, "a+") as f:
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            holder = f.read().strip() or "another process"
+            raise IndexLockedError(
+                f"{folder} is being written by {holder}; wait for it to finish") from None
+        f.seek(0)
+        f.truncate()
+        f.write(f"askcorpus index (pid {os.getpid()})")
+        f.flush()
+        try:
+            yield
+        finally:
+            f.seek(0)
+            f.truncate()
+            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+
+
+def build_vector_index(vectors: np.ndarray, dim: int, *, ann_threshold: int, hnsw_m: int) -> Any:
+    import faiss
+
+    n = len(vectors)
+    if n > ann_threshold:
+        index = faiss.IndexHNSWFlat(dim, hnsw_m, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 200
+    else:
+        index = faiss.IndexFlatIP(dim)
+    if n:
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def write_generation(folder: Path, *, manifest: dict[str, Any], docs: Sequence[Document],
+                     chunks: Sequence[Chunk], vectors: np.ndarray, lexical: Lexical,
+                     vector_index: Any) -> Path:
+    """Write a complete generation and make it live. Call while holding ``write_lock``."""
+    import faiss
+
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="tmp-", dir=folder))
+    try:
+        db = sqlite3.connect(tmp / DB)
+        with db:
+            db.executescript(_SCHEMA)
+            n_chunks: dict[str, int] = {}
+            for c in chunks:
+                n_chunks[c.doc_id] = n_chunks.get(c.doc_id, 0) + 1
+            db.executemany(
+                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [(d.id, d.path, json.dumps(list(d.all_paths)), d.title, d.format, d.outlet,
+                  d.date, d.url, d.record, d.encoding, json.dumps(d.spans), d.text,
+                  n_chunks.get(d.id, 0)) for d in docs])
+            db.executemany('INSERT INTO chunks (id, doc_id, ord, start, "end", text) '
+                           "VALUES (?,?,?,?,?,?)",
+                           [(i, c.doc_id, c.ord, c.start, c.end, c.text)
+                            for i, c in enumerate(chunks)])
+        db.close()
+        faiss.write_index(vector_index, str(tmp / VECTORS))
+        lexical.save(tmp / BM25_DIR)
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False),
+                                    encoding="utf-8")
+        _fsync_tree(tmp)
+        previous = current_generation_or_none(folder)
+        number = 1 + max([_gen_number(p) for p in folder.glob("gen-*")] or [0])
+        final = folder / f"gen-{number:08d}"
+        os.rename(tmp, final)
+        _fsync_dir(folder)
+        pointer_tmp = folder / f"{CURRENT}.tmp"
+        with open(pointer_tmp, "w", encoding="utf-8") as f:
+            f.write(final.name + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(pointer_tmp, folder / CURRENT)
+        _fsync_dir(folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    prune(folder, keep={final.name, previous.name if previous else ""})
+    return final
+
+
+def current_generation_or_none(folder: Path) -> Path | None:
+    try:
+        return current_generation(folder)
+    except IndexCorruptError:
+        return None
+
+
+def _gen_number(path: Path) -> int:
+    try:
+        return int(path.name.split("-", 1)[1])
+    except (IndexError, ValueError):
+        return 0
+
+
+def prune(folder: Path, keep: set[str]) -> None:
+    """Remove leftovers of crashed runs and generations older than the previous one."""
+    for p in folder.iterdir():
+        if p.name in keep:
+            continue
+        if p.is_dir() and (p.name.startswith("tmp-") or p.name.startswith("gen-")):
+            shutil.rmtree(p, ignore_errors=True)
+        elif p.name == f"{CURRENT}.tmp":
+            p.unlink(missing_ok=True)
