@@ -137,8 +137,11 @@ def _window(text: str, sents: list[tuple[int, int]], c: Candidate,
             cands: Sequence[Candidate]) -> tuple[int, int]:
     """Widen the best sentence to 1-3 sentences when a neighbour carries its context."""
     lo = hi = c.sent_index
-    same_para = (lambda a, b: "\n" not in text[sents[a][1]:sents[b][0]]
-                 if 0 <= a < len(sents) and 0 <= b < len(sents) else False)
+
+    def same_para(a: int, b: int) -> bool:
+        ok = 0 <= a < len(sents) and 0 <= b < len(sents)
+        return ok and "\n" not in text[sents[a][1]:sents[b][0]]
+
     if lo > 0 and _CONTINUES.match(text[c.start:c.end]) and same_para(lo - 1, lo):
         lo -= 1
     score = {x.sent_index: x.score for x in cands if x.doc_id == c.doc_id}

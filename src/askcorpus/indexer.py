@@ -42,7 +42,8 @@ class IndexSummary:
     embedded: int = 0  # documents embedded in this run
     embedded_chunks: int = 0
     reused: int = 0  # documents whose vectors were kept
-    removed: int = 0
+    replaced: int = 0  # changed documents (a path whose content changed), counted in embedded
+    removed: int = 0  # documents gone from the corpus
     skipped: list[dict[str, str]] = field(default_factory=list)
     seconds: float = 0.0
     up_to_date: bool = False
@@ -92,7 +93,12 @@ def build_index(
         if previous is not None:
             old_docs: dict[str, Any] = previous.manifest.get("documents", {})
             new_ids = {d.id for d in docs}
-            summary.removed = sum(1 for i in old_docs if i not in new_ids)
+            new_paths = {p for d in docs for p in d.all_paths}
+            old_paths = {p: i for i, e in old_docs.items() for p in e.get("paths", [])}
+            summary.removed = sum(1 for i, e in old_docs.items() if i not in new_ids
+                                  and not new_paths & set(e.get("paths", [])))
+            summary.replaced = sum(1 for d in docs if d.id not in old_docs and any(
+                old_paths.get(p, d.id) != d.id for p in d.all_paths))
             if why is None and _same_documents(old_docs, docs):
                 previous.close()
                 summary.up_to_date = True

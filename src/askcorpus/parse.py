@@ -28,7 +28,8 @@ _OUTLET_LEAD = re.compile(r"^((?:[A-Z][\w&.']*\s){1,5}?(?:News|Times|Post|Daily|
                           r"Journal|Agency|Press|Gazette|Telegraph|Guardian|Review|Wire|Today|"
                           r"Observer|Chronicle|Express|Insider|Monitor))\s+[–—-]\s+")
 # "KYIV, Ukraine (AP) — ..." or "LONDON (Reuters) - ..."
-_DATELINE = re.compile(r"^([A-Z][A-Z .'-]{1,40}(?:,\s*[A-Z][\w .]{1,30})?)\s*\(([^()]{2,40})\)\s*[–—-]+\s+")
+_DATELINE = re.compile(
+    r"^([A-Z][A-Z .'-]{1,40}(?:,\s*[A-Z][\w .]{1,30})?)\s*\(([^()]{2,40})\)\s*[–—-]+\s+")
 _MONTHS = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
            r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
 _DATE = re.compile(

@@ -1,0 +1,45 @@
+# The two commands of a fresh machine:
+#   make chat   set up, index the shipped corpus if needed, start the web chat
+#   make test   set up (Chromium included), run the test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.askcorpus-installed
+export HF_HUB_OFFLINE=1
+export TRANSFORMERS_OFFLINE=1
+export HF_HUB_DISABLE_TELEMETRY=1
+export GRADIO_ANALYTICS_ENABLED=False
+
+.PHONY: setup chat index test test-slow test-all browser lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	# torch first, pinned: the CPU wheel (an unpinned torch would pull several GB of CUDA)
+	$(BIN)/pip install --disable-pip-version-check -q torch==2.13.0
+	$(BIN)/pip install --disable-pip-version-check -q -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+index: setup
+	$(BIN)/askcorpus index --corpus corpus --index index
+
+chat: index
+	$(BIN)/python app.py --corpus corpus --index index
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Chromium (Debian package) for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: setup browser
+	$(BIN)/python -m pytest -m "not slow"
+
+test-slow: setup browser
+	$(BIN)/python -m pytest -m slow
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks app.py
+
+clean:
+	rm -rf $(VENV) index .pytest_cache
