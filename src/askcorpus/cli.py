@@ -209,5 +209,19 @@ def info_cmd(index_dir: Path | None, as_json: bool) -> None:
         click.echo(f"  … and {len(docs) - 50} more documents (--json lists all)")
 
 
+# ------------------------------------------------------------------------------ serve
+@main.command("serve")
+@_CORPUS
+@_INDEX
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind; anything but loopback requires a login.")
+@click.option("--port", type=int, default=7860, show_default=True)
+def serve_cmd(corpus: Path | None, index_dir: Path | None, host: str, port: int) -> None:
+    """Start the web chat (building the index first if it is missing or stale)."""
+    from .web import serve
+
+    _run(lambda: serve(_settings(corpus=corpus, index=index_dir), host=host, port=port))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

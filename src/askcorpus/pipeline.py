@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ class Pipeline:
         self._embedder = embedder
         self._spec: ModelSpec | None = None
         self._index: StoredIndex | None = None
+        self._lock = threading.RLock()  # guards lazy loading and switching generations
 
     # -- parts, loaded lazily -------------------------------------------------------------
     @property
@@ -72,14 +74,40 @@ class Pipeline:
 
     @property
     def store(self) -> StoredIndex:
-        gen = current_generation(self.settings.index)
-        if self._index is not None and gen != self._index.generation:
-            self._index.close()  # a newer generation is live: switch to it
-            self._index = None
-        if self._index is None:
-            self._check_compatible()
-            self._index = open_index(self.settings.index, ef_search=self.settings.hnsw_ef_search)
-        return self._index
+        """The live index generation; a newer one written meanwhile is picked up here."""
+        with self._lock:
+            gen = current_generation(self.settings.index)
+            if self._index is not None and gen != self._index.generation:
+                self._index = None  # the old one stays open for requests still using it
+            if self._index is None:
+                self._check_compatible()
+                self._index = open_index(self.settings.index,
+                                         ef_search=self.settings.hnsw_ef_search)
+            return self._index
+
+    def article(self, doc_id: str) -> dict[str, Any]:
+        """A whole article for display: attribution and its original text."""
+        store = self.store
+        infos = store.doc_infos([doc_id])
+        if doc_id not in infos:
+            raise QuestionError(f"no article with id {doc_id!r} in the index")
+        info = infos[doc_id]
+        return {"doc_id": info.id, "title": info.title, "outlet": info.outlet,
+                "date": info.date, "url": info.url, "path": info.path,
+                "paths": list(info.paths), "record": info.record,
+                "text": store.doc_text(doc_id)}
+
+    def stats(self) -> dict[str, Any]:
+        """What the live index holds, for an index panel."""
+        m = self.store.manifest
+        return {"documents": m["counts"]["documents"], "chunks": m["counts"]["chunks"],
+                "model": m["model"]["name"], "dim": m["model"]["dim"],
+                "built_at": m.get("built_at"), "vector_index": m["vector_index"]["type"],
+                "generation": self.store.generation.name,
+                "outlets": sorted({d["outlet"] for d in m["documents"].values()
+                                   if d.get("outlet")}),
+                "articles": [{"doc_id": k, "title": d["title"], "paths": d["paths"],
+                              "outlet": d.get("outlet")} for k, d in m["documents"].items()]}
 
     def _check_compatible(self) -> None:
         manifest = read_manifest(self.settings.index)
@@ -139,6 +167,7 @@ class Pipeline:
         return mask
 
     def close(self) -> None:
-        if self._index is not None:
-            self._index.close()
-            self._index = None
+        with self._lock:
+            if self._index is not None:
+                self._index.close()
+                self._index = None
