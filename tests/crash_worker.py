@@ -8,9 +8,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from askcorpus.config import Settings  # noqa: E402
-from askcorpus.indexer import build_index  # noqa: E402
-from tests.fakes import FakeEmbedder, word_counter  # noqa: E402
+from askcorpus.config import Settings
+from askcorpus.indexer import build_index
+from tests.fakes import FakeEmbedder, word_counter
 
 
 class SlowEmbedder(FakeEmbedder):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -68,7 +69,7 @@ def test_json_records(records: list[tuple[str, str]]) -> None:
 def test_parse_spans_are_stripped_and_ordered(text: str) -> None:
     spans = parse_article(text).spans
     assert list(spans) == sorted(spans)
-    for (_, e1), (s2, _) in zip(spans, spans[1:]):
+    for (_, e1), (s2, _) in itertools.pairwise(spans):
         assert e1 <= s2
     for s, e in spans:
         assert text[s:e].strip() == text[s:e]
@@ -90,7 +91,7 @@ def test_real_articles_offsets_and_token_limit() -> None:
     overlapping = 0
     for d in docs[:120]:
         chunks = chunker.split(d)
-        for a, b in zip(chunks, chunks[1:]):
+        for a, b in itertools.pairwise(chunks):
             overlapping += a.end > b.start
         for c in chunks:
             assert d.text[c.start:c.end] == c.text

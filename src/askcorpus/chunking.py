@@ -20,11 +20,14 @@ class ChunkerSettings:
     chunk_tokens: int
     chunk_overlap: int
     tokenizer: str  # which tokenizer counts length (recorded in the manifest)
+    title_context: bool = True  # the headline goes in front of each chunk's indexed text
+    title_tokens: int = 40  # at most this many word pieces of it
 
     def as_dict(self) -> dict[str, Any]:
         return {"splitter": "RecursiveCharacterTextSplitter", "chunk_tokens": self.chunk_tokens,
                 "chunk_overlap": self.chunk_overlap, "tokenizer": self.tokenizer,
-                "separators": SEPARATORS}
+                "separators": SEPARATORS, "title_context": self.title_context,
+                "title_tokens": self.title_tokens}
 
 
 class Chunker:
@@ -49,6 +52,22 @@ class Chunker:
             for start, end in self._split_span(doc.text, span_start, span_end):
                 chunks.append(Chunk(doc.id, start, end, doc.text[start:end], len(chunks)))
         return chunks
+
+    def indexed_text(self, doc: Document, chunk: Chunk) -> str:
+        """What is embedded and BM25-indexed for a chunk: its headline, then its text.
+
+        The quote shown to users is always ``chunk.text`` itself; the headline only gives
+        the chunk context ("it", "the move") for retrieval.
+        """
+        if not self.settings.title_context or not doc.title or doc.title == "(untitled)":
+            return chunk.text
+        title = doc.title.rstrip("…")
+        if title in chunk.text:
+            return chunk.text
+        words = title.split()
+        while words and self.count_tokens(" ".join(words)) > self.settings.title_tokens:
+            words = words[: max(1, len(words) * 3 // 4)] if len(words) > 1 else []
+        return f"{' '.join(words)}\n{chunk.text}" if words else chunk.text
 
     def split_many(self, docs: Iterable[Document]) -> list[Chunk]:
         return [c for d in docs for c in self.split(d)]

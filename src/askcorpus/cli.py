@@ -209,6 +209,41 @@ def info_cmd(index_dir: Path | None, as_json: bool) -> None:
         click.echo(f"  … and {len(docs) - 50} more documents (--json lists all)")
 
 
+# ------------------------------------------------------------------------------ eval
+@main.command("eval")
+@click.argument("questions", required=False, type=click.Path(path_type=Path))
+@_INDEX
+@click.option("-k", "--top-k", type=click.IntRange(1, 50), default=10, show_default=True,
+              help="Quotes asked for per question (answer@k uses the first k).")
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), default=None)
+@click.option("--compare", default=None, help="Modes side by side, e.g. dense,bm25,hybrid.")
+@click.option("--beir", "beir_dir", type=click.Path(path_type=Path), default=None,
+              help="A BEIR folder (corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv).")
+@click.option("--split", default="test", show_default=True, help="BEIR qrels split.")
+@click.option("--squad", "squad_file", type=click.Path(path_type=Path), default=None,
+              help="A SQuAD 2.0 JSON file (paragraphs become the corpus).")
+@click.option("--limit", type=int, default=None, help="Only the first N questions.")
+@click.option("--cache", type=click.Path(path_type=Path), default=None,
+              help="Where benchmark indexes are cached [default: ~/.cache/askcorpus/eval].")
+@click.option("--json", "as_json", is_flag=True, help="Print {metrics, questions} as JSON.")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Write a Markdown report with plots to this folder.")
+def eval_cmd(questions: Path | None, index_dir: Path | None, top_k: int, mode: str | None,
+             compare: str | None, beir_dir: Path | None, split: str, squad_file: Path | None,
+             limit: int | None, cache: Path | None, as_json: bool, out: Path | None) -> None:
+    """Evaluate answers on a question file, a BEIR folder or a SQuAD file."""
+    from .evaluation_runner import run_eval
+
+    result = _run(lambda: run_eval(
+        _settings(index=index_dir), questions=questions, k=top_k, mode=mode, compare=compare,
+        beir_dir=beir_dir, split=split, squad_file=squad_file, limit=limit, cache=cache,
+        out=out, progress=not as_json and sys.stderr.isatty()))
+    if as_json:
+        click.echo(json.dumps(result["json"], ensure_ascii=False))
+    else:
+        click.echo(result["text"])
+
+
 # ------------------------------------------------------------------------------ serve
 @main.command("serve")
 @_CORPUS

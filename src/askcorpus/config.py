@@ -39,6 +39,7 @@ class Settings:
     batch_size: int = 64
     chunk_tokens: int = 200  # word pieces per chunk; the model reads at most 256 incl. specials
     chunk_overlap: int = 40
+    title_context: int = 1  # 1: embed and BM25-index each chunk with its headline in front
     ann_threshold: int = 50_000  # above this many chunks, use an approximate (HNSW) index
     hnsw_m: int = 32
     hnsw_ef_search: int = 128

@@ -77,7 +77,8 @@ def build_index(
     t0 = time.perf_counter()
     folder = settings.index
     chunker_settings = ChunkerSettings(settings.chunk_tokens, settings.chunk_overlap,
-                                       tokenizer=str(embedder.name))
+                                       tokenizer=str(embedder.name),
+                                       title_context=bool(settings.title_context))
     key = build_key(embedder.name, embedder.dim, chunker_settings)
     summary = IndexSummary()
     with write_lock(folder):
@@ -115,20 +116,25 @@ def build_index(
 
         chunker = Chunker(count_tokens, chunker_settings)
         chunks: list[Chunk] = []
+        indexed: list[str] = []  # the text embedded / BM25-indexed for each chunk
         vec_parts: list[tuple[int, np.ndarray | None]] = []  # (n, vectors or None = embed)
         to_embed: list[str] = []
         for n, d in enumerate(docs, 1):
             old = reusable.get(d.id)
             if old is not None:
                 rows, vecs = old
-                chunks.extend(Chunk(d.id, s, e, d.text[s:e], o) for o, s, e in rows)
+                mine = [Chunk(d.id, s, e, d.text[s:e], o) for o, s, e in rows]
+                chunks.extend(mine)
+                indexed.extend(chunker.indexed_text(d, c) for c in mine)
                 vec_parts.append((len(rows), vecs))
                 summary.reused += 1
             else:
                 new = chunker.split(d)
                 chunks.extend(new)
+                texts = [chunker.indexed_text(d, c) for c in new]
+                indexed.extend(texts)
                 vec_parts.append((len(new), None))
-                to_embed.extend(c.text for c in new)
+                to_embed.extend(texts)
                 summary.embedded += 1
             if progress:
                 progress("chunking", n, len(docs))
@@ -149,7 +155,7 @@ def build_index(
 
         if progress:
             progress("indexing", 0, 1)
-        lexical = Lexical.build(tokenize_many([c.text for c in chunks]))
+        lexical = Lexical.build(tokenize_many(indexed))
         vindex = build_vector_index(vectors, embedder.dim, ann_threshold=settings.ann_threshold,
                                     hnsw_m=settings.hnsw_m)
         per_doc: dict[str, int] = {}

@@ -33,9 +33,10 @@ _URL_KEYS = ("url", "link", "href")
 _ID_KEYS = ("id", "_id", "newid", "doc_id", "uuid")
 
 
-def doc_id(text: str) -> str:
-    """A content hash: identical article text gives the same id wherever it lives."""
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+def doc_id(text: str, title: str = "") -> str:
+    """A content hash: the same article (text and headline) has the same id wherever it lives."""
+    data = f"{title}\x00{text}".encode("utf-8", "surrogatepass")
+    return hashlib.sha256(data).hexdigest()[:24]
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -140,7 +141,8 @@ def _text_document(text: str, rel: str, kind: str, encoding: str, **meta: Any) -
     if not parsed.spans:
         return "no article text (only page furniture)"
     return Document(
-        id=doc_id(text), path=rel, text=text, title=parsed.title or "(untitled)", format=kind,
+        id=doc_id(text, parsed.title or ""), path=rel, text=text,
+        title=parsed.title or "(untitled)", format=kind,
         spans=parsed.spans, outlet=outlet or parsed.outlet, date=date or parsed.date, url=url,
         record=meta.get("record"), encoding=encoding,
     )

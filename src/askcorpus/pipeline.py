@@ -11,14 +11,14 @@ from typing import Any
 import numpy as np
 
 from .answer import AnswerSettings, compose
-from .chunking import wordpiece_counter
+from .chunking import ChunkerSettings, wordpiece_counter
 from .config import Settings
 from .embedding import ModelSpec, SentenceTransformerEmbedder, resolve_model
 from .errors import IndexMismatchError, QuestionError
-from .indexer import IndexSummary, Progress, build_index
+from .indexer import IndexSummary, Progress, build_index, build_key
 from .retrieve import MODES, retrieve
 from .store import StoredIndex, current_generation, open_index, read_manifest
-from .types import Answer
+from .types import Answer, DocInfo
 
 
 @dataclass(frozen=True)
@@ -109,17 +109,31 @@ class Pipeline:
                 "articles": [{"doc_id": k, "title": d["title"], "paths": d["paths"],
                               "outlet": d.get("outlet")} for k, d in m["documents"].items()]}
 
+    def expected_build_key(self) -> dict[str, Any]:
+        """The build key an index made with the current settings would carry."""
+        if self._embedder is not None:
+            name, dim = self._embedder.name, self._embedder.dim
+        else:
+            name, dim = self.spec.name, self.spec.dim
+        chunker = ChunkerSettings(self.settings.chunk_tokens, self.settings.chunk_overlap,
+                                  tokenizer=str(name),
+                                  title_context=bool(self.settings.title_context))
+        return build_key(name, dim, chunker)
+
     def _check_compatible(self) -> None:
-        manifest = read_manifest(self.settings.index)
-        built = manifest.get("build_key", {})
-        name = self._embedder.name if self._embedder is not None else self.spec.name
-        chunker = built.get("chunker", {})
-        if built.get("model") != name or chunker.get("chunk_tokens") != self.settings.chunk_tokens \
-                or chunker.get("chunk_overlap") != self.settings.chunk_overlap:
-            raise IndexMismatchError(
-                f"{self.settings.index} was built with model {built.get('model')} and "
-                f"{chunker.get('chunk_tokens')}-token chunks; current settings use {name} and "
-                f"{self.settings.chunk_tokens}-token chunks: run `askcorpus index` to rebuild")
+        built = read_manifest(self.settings.index).get("build_key", {})
+        expected = self.expected_build_key()
+        if built == expected:
+            return
+        diffs = []
+        for key in ("model", "dim"):
+            if built.get(key) != expected[key]:
+                diffs.append(f"{key} {built.get(key)} (settings: {expected[key]})")
+        old, new = built.get("chunker", {}), expected["chunker"]
+        diffs += [f"{k} {old.get(k)} (settings: {new[k]})" for k in new if old.get(k) != new[k]]
+        raise IndexMismatchError(
+            f"{self.settings.index} was built with other settings: {'; '.join(diffs)}: "
+            "run `askcorpus index` to rebuild it")
 
     # -- work -----------------------------------------------------------------------------
     def index(self, *, rebuild: bool = False, progress: Progress | None = None) -> IndexSummary:
@@ -154,6 +168,20 @@ class Pipeline:
         return Answer(question=q, answered=answer.answered, quotes=answer.quotes,
                       related=answer.related, message=answer.message, resolved_question=resolved,
                       confidence=answer.confidence, extra={"mode": mode})
+
+    def rank_documents(self, question: str, *, mode: str | None = None,
+                       depth: int = 100) -> list[DocInfo]:
+        """Articles ranked for a question (best chunk decides), for retrieval benchmarks."""
+        q = clean_question(question, self.settings.max_question_chars)
+        mode = mode or self.settings.mode
+        store = self.store
+        qvec = self.embedder.embed_query(q) if mode != "bm25" else None
+        pool = max(self.settings.candidates, depth * 3)
+        hits = retrieve(store, q, qvec, mode=mode, k=pool, candidates=pool,
+                        rrf_k=self.settings.rrf_k)
+        order = list(dict.fromkeys(h.chunk.doc_id for h in hits))[:depth]
+        infos = store.doc_infos(order)
+        return [infos[d] for d in order if d in infos]
 
     def _allowed(self, store: StoredIndex, paths: Sequence[str]) -> np.ndarray:
         wanted = set(paths)

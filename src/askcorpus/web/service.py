@@ -1,0 +1,130 @@
+"""What the page and the ``/ask`` API do, without gradio: ask, open an article, describe."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from ..errors import AskCorpusError
+from . import render
+from .startup import Startup
+
+log = logging.getLogger("askcorpus.web")
+
+MODES = ("hybrid", "dense", "bm25")
+MAX_HISTORY = 20  # previous questions passed on for follow-up resolution
+
+# Questions the shipped corpus answers (shown on the welcome screen when it is indexed).
+SEED_EXAMPLES = (
+    "Who proposed sending NATO troops to Ukraine for training?",
+    "How many North Korean soldiers are fighting for Russia?",
+    "Is the report of 800,000 troops confirmed?",
+    "What did Iran give Russia?",
+    "Which countries backed Poland's air-defence plan?",
+)
+_SEED_FILES = {"000_c79d4084c955e875.txt", "003_40e451d91cf98c43.txt"}
+
+
+def _history(history: Any) -> list[str]:
+    if not history:
+        return []
+    if isinstance(history, str):
+        history = [history]
+    out = []
+    for h in list(history)[-MAX_HISTORY:]:
+        text = h if isinstance(h, str) else (h.get("question") if isinstance(h, dict) else None)
+        if isinstance(text, str) and text.strip():
+            out.append(text)
+    return out
+
+
+def _filters(filters: Any) -> list[str] | None:
+    if not filters:
+        return None
+    if isinstance(filters, str):
+        filters = [filters]
+    kept = [str(f) for f in filters if isinstance(f, str) and f.strip()]
+    return kept or None
+
+
+def _k(k: Any, default: int) -> int | None:
+    if k is None or k == "":
+        return default
+    try:
+        return int(float(k))
+    except (TypeError, ValueError):
+        return None
+
+
+class ChatService:
+    """One shared Pipeline behind every session (it is thread-safe for ``ask``)."""
+
+    def __init__(self, pipeline: Any, startup: Startup) -> None:
+        self.pipeline = pipeline
+        self.startup = startup
+
+    @property
+    def default_k(self) -> int:
+        return max(1, min(10, int(getattr(self.pipeline.settings, "top_k", 5) or 5)))
+
+    @property
+    def default_mode(self) -> str:
+        mode = getattr(self.pipeline.settings, "mode", "hybrid")
+        return mode if mode in MODES else "hybrid"
+
+    def ask(self, question: Any, history: Any = None, k: Any = None, mode: Any = None,
+            filters: Any = None) -> dict[str, Any]:
+        """``Answer.to_dict()``, or ``{"question": ..., "error": "..."}``; never raises."""
+        q = question if isinstance(question, str) else ("" if question is None else question)
+        try:
+            if not self.startup.ready:
+                raise AskCorpusError(self.startup.not_ready_message())
+            n = _k(k, self.default_k)
+            if n is None:
+                raise AskCorpusError(f"k must be a whole number, not {k!r}")
+            answer = self.pipeline.ask(q, history=_history(history), k=n,
+                                       mode=mode or self.default_mode, paths=_filters(filters))
+            return answer.to_dict()
+        except AskCorpusError as e:
+            return {"question": q, "error": str(e)}
+        except Exception as e:  # a bug: one line for the user, the traceback in the log
+            log.exception("answering %r failed", q)
+            return {"question": q, "error": f"internal error ({type(e).__name__}); "
+                                            "see the server log"}
+
+    def article_html(self, doc_id: Any, spans: Any, focus: Any) -> str:
+        """The side panel for one article with the given quotes highlighted."""
+        if not isinstance(doc_id, str) or not doc_id:
+            return render.ARTICLE_PLACEHOLDER
+        try:
+            if not self.startup.ready:
+                raise AskCorpusError(self.startup.not_ready_message())
+            article = self.pipeline.article(doc_id)
+        except AskCorpusError as e:
+            return render.render_error(str(e))
+        except Exception as e:
+            log.exception("opening article %r failed", doc_id)
+            return render.render_error(f"internal error ({type(e).__name__})")
+        try:
+            index = int(focus)
+        except (TypeError, ValueError):
+            index = 0
+        return render.render_article(article, render.decode_spans(spans), index)
+
+    def examples(self) -> Sequence[str]:
+        stats = self.startup.stats()
+        paths = {p for a in (stats or {}).get("articles", []) for p in a.get("paths") or []}
+        return SEED_EXAMPLES if paths & _SEED_FILES else ()
+
+    def filter_choices(self) -> list[tuple[str, str]]:
+        """(label, value) pairs for the article/outlet filter; values are what ``paths=`` takes."""
+        stats = self.startup.stats() or {}
+        outlets = [(f"Outlet · {o}", o) for o in stats.get("outlets", [])]
+        articles = []
+        for a in stats.get("articles", []):
+            first = (a.get("paths") or [""])[0]
+            title = str(a.get("title") or first)
+            short = title if len(title) <= 70 else title[:67] + "…"
+            articles.append((f"Article · {short} ({first})", str(a["doc_id"])))
+        return outlets + sorted(articles)

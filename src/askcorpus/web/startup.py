@@ -1,0 +1,110 @@
+"""Getting the index ready in a background thread while the page already shows progress."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from ..errors import AskCorpusError
+
+log = logging.getLogger("askcorpus.web")
+
+_STAGES = {"chunking": ("Reading articles", "articles"),
+           "embedding": ("Embedding passages", "chunks"),
+           "indexing": ("Writing the index", "")}
+
+
+class Startup:
+    """Brings ``pipeline``'s index up to date, then loads the model, in a daemon thread.
+
+    :meth:`snapshot` is what the page polls: ``phase`` (starting | indexing | loading | ready |
+    error), a one-line ``message``, ``done``/``total`` for a progress bar, ``ready``, and a
+    ``warning`` when an existing index is served although updating it failed.
+    """
+
+    def __init__(self, pipeline: Any) -> None:
+        self.pipeline = pipeline
+        self._lock = threading.Lock()
+        self._state: dict[str, Any] = {"phase": "starting", "message": "Starting…",
+                                       "done": None, "total": None, "ready": False,
+                                       "warning": None}
+        self._stats: dict[str, Any] | None = None
+        self._thread: threading.Thread | None = None
+        self.done = threading.Event()
+
+    # -- reading ----------------------------------------------------------------------------
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return dict(self._state)
+
+    @property
+    def ready(self) -> bool:
+        with self._lock:
+            return bool(self._state["ready"])
+
+    def not_ready_message(self) -> str:
+        snap = self.snapshot()
+        if snap["phase"] == "error":
+            return f"the index is unavailable: {snap['message']}"
+        return f"the index is not ready yet ({snap['message']}); try again in a moment"
+
+    def stats(self, refresh: bool = False) -> dict[str, Any] | None:
+        """``pipeline.stats()`` once ready (cached; ``refresh`` re-reads the live index)."""
+        if not self.ready:
+            return None
+        if self._stats is None or refresh:
+            try:
+                self._stats = self.pipeline.stats()
+            except AskCorpusError as e:
+                log.warning("index stats unavailable: %s", e)
+        return self._stats
+
+    # -- running ----------------------------------------------------------------------------
+    def start(self) -> Startup:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self.run, name="askcorpus-startup",
+                                            daemon=True)
+            self._thread.start()
+        return self
+
+    def _set(self, **changes: Any) -> None:
+        with self._lock:
+            self._state.update(changes)
+
+    def _progress(self, stage: str, done: int, total: int) -> None:
+        label, unit = _STAGES.get(stage, (stage.capitalize(), ""))
+        text = f"{label}: {done:,}/{total:,} {unit}".rstrip() if total > 1 else f"{label}…"
+        self._set(phase="indexing", message=text, done=done, total=total)
+
+    def run(self) -> None:
+        """Index (a quick no-op when up to date), then load the model. Never raises."""
+        try:
+            self._set(phase="indexing", message="Checking the index against the corpus…")
+            try:
+                summary = self.pipeline.index(progress=self._progress)
+                log.info("index ready: %s", getattr(summary, "as_dict", dict)())
+            except AskCorpusError as e:
+                try:  # an older but complete index can still answer
+                    self.pipeline.stats()
+                except AskCorpusError:
+                    raise e from None
+                log.warning("index not updated, serving the existing one: %s", e)
+                self._set(warning=f"index not updated: {e}")
+            self._set(phase="loading", message="Loading the embedding model…", done=None,
+                      total=None)
+            self.pipeline.embedder.embed_query("warm up")
+            stats = self.pipeline.stats()
+            self._stats = stats
+            self._set(phase="ready", ready=True,
+                      message=f"Ready · {stats['documents']:,} articles · "
+                              f"{stats['chunks']:,} chunks")
+        except AskCorpusError as e:
+            log.error("cannot serve: %s", e)
+            self._set(phase="error", message=str(e), done=None, total=None)
+        except Exception as e:  # a bug: keep the server up, say so in the page and the log
+            log.exception("startup failed")
+            self._set(phase="error", message=f"startup failed ({type(e).__name__}: {e}); "
+                                             "see the server log", done=None, total=None)
+        finally:
+            self.done.set()
