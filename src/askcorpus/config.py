@@ -36,6 +36,7 @@ class Settings:
     index: Path = Path("index")
     model: str = DEFAULT_MODEL  # model name or a local folder
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
+    backend: str = "torch"  # torch (sentence-transformers) | onnx (int8, onnxruntime)
     batch_size: int = 64
     chunk_tokens: int = 200  # word pieces per chunk; the model reads at most 256 incl. specials
     chunk_overlap: int = 40

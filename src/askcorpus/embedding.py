@@ -90,6 +90,7 @@ class SentenceTransformerEmbedder:
     """Normalized float32 embeddings from a sentence-transformers model, loaded on first use."""
 
     block = 256  # texts per encode call (progress granularity); encode sorts each by length
+    backend = "torch"
 
     def __init__(self, spec: ModelSpec, device: str = "auto", batch_size: int = 64) -> None:
         self.spec = spec

@@ -14,7 +14,7 @@ from .answer import AnswerSettings, compose
 from .chunking import ChunkerSettings, wordpiece_counter
 from .config import Settings
 from .embedding import ModelSpec, SentenceTransformerEmbedder, resolve_model
-from .errors import IndexMismatchError, QuestionError
+from .errors import IndexMismatchError, ModelError, QuestionError
 from .indexer import IndexSummary, Progress, build_index, build_key
 from .retrieve import MODES, retrieve
 from .store import StoredIndex, current_generation, open_index, read_manifest
@@ -42,6 +42,18 @@ def clean_question(question: Any, max_chars: int) -> str:
     return cleaned
 
 
+def make_embedder(settings: Settings, spec: ModelSpec) -> Any:
+    """The embedder the settings ask for (nothing is loaded until first use)."""
+    if settings.backend == "onnx":
+        from .onnx_embedder import OnnxEmbedder
+
+        return OnnxEmbedder(spec, batch_size=settings.batch_size)
+    if settings.backend != "torch":
+        raise ModelError(f"unknown backend {settings.backend!r}: choose torch or onnx")
+    return SentenceTransformerEmbedder(spec, device=settings.device,
+                                       batch_size=settings.batch_size)
+
+
 class Pipeline:
     """Owns one index and one embedder, both loaded on first use (never at construction)."""
 
@@ -64,8 +76,7 @@ class Pipeline:
     @property
     def embedder(self) -> Any:
         if self._embedder is None:
-            self._embedder = SentenceTransformerEmbedder(
-                self.spec, device=self.settings.device, batch_size=self.settings.batch_size)
+            self._embedder = make_embedder(self.settings, self.spec)
         return self._embedder
 
     def count_tokens(self) -> Any:
@@ -115,6 +126,8 @@ class Pipeline:
             name, dim = self._embedder.name, self._embedder.dim
         else:
             name, dim = self.spec.name, self.spec.dim
+            if self.settings.backend != "torch":
+                name = f"{name}@{self.settings.backend}"
         chunker = ChunkerSettings(self.settings.chunk_tokens, self.settings.chunk_overlap,
                                   tokenizer=str(name),
                                   title_context=bool(self.settings.title_context))

@@ -9,6 +9,7 @@ output are the ones written here. Nothing in this module imports gradio.
 from __future__ import annotations
 
 import html
+import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +19,10 @@ from urllib.parse import urlsplit
 NO_ANSWER = "No article in the corpus answers this."
 RELATED_HEADING = "Related passages (do not answer the question)"
 ARTICLE_PLACEHOLDER = (
-    '<div class="ac-empty-panel"><div class="ac-empty-icon" aria-hidden="true">&#128240;</div>'
+    '<div class="ac-empty-panel"><svg viewBox="0 0 24 24" fill="none" stroke="currentColor" '
+    'stroke-width="1.6" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true">'
+    '<path d="M4 5h13v14H6a2 2 0 0 1-2-2z"/><path d="M17 9h3v8a2 2 0 0 1-2 2"/>'
+    '<path d="M7 9h7M7 12h7M7 15h4"/></svg>'
     "<p>Click a source in an answer to read the whole article here, with the quote "
     "highlighted.</p></div>")
 SHOWN_FLAGS = ("unconfirmed", "attributed", "disputed")
@@ -199,20 +203,19 @@ def _source_header(group: Group, spans: list[Span], related: bool) -> str:
     paths = [str(p) for p in info.get("paths") or [] if p] or (
         [str(info["path"])] if info.get("path") else [])
     title = info.get("title") or (paths[0] if paths else "Untitled article")
-    outlet = info.get("outlet") or "Unknown outlet"
-    meta = []
+    meta = [f'<span class="ac-outlet">{esc(info["outlet"])}</span>'] if info.get("outlet") else []
     if info.get("date"):
         meta.append(f'<span class="ac-date">{esc(info["date"])}</span>')
     if paths:
-        more = f" +{len(paths) - 1} cop{'y' if len(paths) == 2 else 'ies'}" if len(paths) > 1 else ""
+        extra = len(paths) - 1
+        more = f" +{extra} cop{'y' if extra == 1 else 'ies'}" if extra else ""
         meta.append(f'<code class="ac-path" title="{esc(", ".join(paths))}">'
                     f"{esc(paths[0])}{esc(more)}</code>")
     return (
         f'<button type="button" class="ac-src{" ac-src-related" if related else ""}" '
         f'data-doc="{esc(group.doc_id)}" data-spans="{esc(encode_spans(spans))}" data-focus="0" '
         f'title="Open the whole article">'
-        f'<span class="ac-src-top"><span class="ac-outlet">{esc(outlet)}</span>'
-        f'{"".join(meta)}</span>'
+        f'<span class="ac-src-top">{"".join(meta)}</span>'
         f'<span class="ac-title">{esc(title)}</span>'
         f'<span class="ac-open" aria-hidden="true">Read article &#8594;</span></button>')
 
@@ -339,7 +342,7 @@ def mark_article_text(text: str, spans: Sequence[Span], focus: int = 0) -> str:
         marks.append((ms, me, i))
     points = sorted({0, n, *(p for a, b, _ in quotes + marks for p in (a, b))})
     out = []
-    for a, b in zip(points, points[1:]):
+    for a, b in itertools.pairwise(points):
         piece = esc(text[a:b])
         in_mark = [i for s, e, i in marks if s <= a and b <= e]
         in_quote = [i for s, e, i in quotes if s <= a and b <= e]
@@ -359,7 +362,8 @@ def render_article(article: Mapping[str, Any], spans: Sequence[Span] = (),
     text = str(article.get("text") or "")
     paths = [str(p) for p in article.get("paths") or [] if p] or (
         [str(article["path"])] if article.get("path") else [])
-    meta = [f'<span class="ac-outlet">{esc(article.get("outlet") or "Unknown outlet")}</span>']
+    meta = ([f'<span class="ac-outlet">{esc(article["outlet"])}</span>']
+            if article.get("outlet") else [])
     if article.get("date"):
         meta.append(f'<span class="ac-date">{esc(article["date"])}</span>')
     url = safe_url(article.get("url"))

@@ -31,6 +31,7 @@ class Startup:
                                        "warning": None}
         self._stats: dict[str, Any] | None = None
         self._thread: threading.Thread | None = None
+        self._stage: str | None = None
         self.done = threading.Event()
 
     # -- reading ----------------------------------------------------------------------------
@@ -74,7 +75,12 @@ class Startup:
 
     def _progress(self, stage: str, done: int, total: int) -> None:
         label, unit = _STAGES.get(stage, (stage.capitalize(), ""))
+        if stage != self._stage:  # the log gets one line per stage, the page every tick
+            self._stage = stage
+            log.info("%s (%d items)", label.lower(), total)
         text = f"{label}: {done:,}/{total:,} {unit}".rstrip() if total > 1 else f"{label}…"
+        if stage == "chunking" and done >= total:  # the model may load now: say what is next
+            text = f"Read {total:,} articles · embedding new passages…"
         self._set(phase="indexing", message=text, done=done, total=total)
 
     def run(self) -> None:
@@ -83,7 +89,8 @@ class Startup:
             self._set(phase="indexing", message="Checking the index against the corpus…")
             try:
                 summary = self.pipeline.index(progress=self._progress)
-                log.info("index ready: %s", getattr(summary, "as_dict", dict)())
+                log.info("index up to date: %s documents, %s chunks",
+                         getattr(summary, "documents", "?"), getattr(summary, "chunks", "?"))
             except AskCorpusError as e:
                 try:  # an older but complete index can still answer
                     self.pipeline.stats()
@@ -96,6 +103,7 @@ class Startup:
             self.pipeline.embedder.embed_query("warm up")
             stats = self.pipeline.stats()
             self._stats = stats
+            log.info("ready")
             self._set(phase="ready", ready=True,
                       message=f"Ready · {stats['documents']:,} articles · "
                               f"{stats['chunks']:,} chunks")

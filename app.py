@@ -1,0 +1,46 @@
+"""Start the askcorpus web chat.
+
+    python app.py [--corpus corpus/] [--index index/] [--host 127.0.0.1] [--port 7860]
+
+Builds the index in the background when it is missing or stale (progress shows in the page),
+then serves the chat. Any --host other than loopback requires ASKCORPUS_AUTH or
+ASKCORPUS_AUTH_FILE (see docs/WEB.md). Nothing heavy is imported until main() runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    from askcorpus.config import force_offline
+
+    force_offline()  # before anything that could load gradio, transformers or the hub client
+
+    parser = argparse.ArgumentParser(prog="app.py", description="Start the askcorpus web chat.")
+    parser.add_argument("--corpus", default=None,
+                        help="folder of articles [default: corpus/ or ASKCORPUS_CORPUS]")
+    parser.add_argument("--index", default=None,
+                        help="index folder [default: index/ or ASKCORPUS_INDEX]")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to bind; anything but loopback requires a login "
+                             "[default: 127.0.0.1]")
+    parser.add_argument("--port", type=int, default=7860, help="[default: 7860]")
+    args = parser.parse_args(argv)
+
+    from askcorpus.config import Settings
+    from askcorpus.errors import AskCorpusError
+    from askcorpus.web import serve
+
+    try:
+        serve(Settings.from_env(corpus=args.corpus, index=args.index), host=args.host,
+              port=args.port)
+    except AskCorpusError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return e.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+"""Starting the web chat: login policy, one shared Pipeline, background indexing, launch."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..config import Settings, force_offline
+from ..errors import AskCorpusError
+from .auth import auth_for
+from .startup import Startup
+
+log = logging.getLogger("askcorpus.web")
+
+QUEUE_MAX_SIZE = 64  # waiting requests beyond this get "queue full" at once, not a long wait
+
+
+def concurrency_limit() -> int:
+    """Questions answered at once. Each one embeds the question and up to ~100 candidate
+    sentences on the CPU, and torch already spreads one encode over the cores, so running
+    more at once than there are cores (capped at 4) only makes every answer slower."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+@dataclass
+class RunningApp:
+    """A launched, non-blocking chat server (what tests and :func:`serve` hold)."""
+
+    url: str
+    demo: Any
+    startup: Startup
+    pipeline: Any
+    login_required: bool
+
+    def wait_ready(self, timeout: float = 300.0) -> bool:
+        """Block until indexing and model loading finished; True when the chat is ready."""
+        self.startup.done.wait(timeout)
+        return self.startup.ready
+
+    def close(self) -> None:
+        self.demo.close()
+        self.pipeline.close()
+
+
+def start(settings: Settings, host: str = "127.0.0.1", port: int = 7860, *,
+          env: Mapping[str, str] | None = None, pipeline: Any | None = None,
+          quiet: bool = True) -> RunningApp:
+    """Check the login policy, build the page, listen, and start indexing in the background.
+
+    Raises AskCorpusError (one line) before any heavy work when ``host`` is not loopback and
+    no credentials are configured, or when the address cannot be bound.
+    """
+    force_offline()
+    auth: Callable[[str, str], bool] | None = auth_for(host, os.environ if env is None else env)
+
+    from ..pipeline import Pipeline
+    from .service import ChatService
+    from .ui import build, theme
+
+    pipeline = pipeline if pipeline is not None else Pipeline(settings)
+    startup = Startup(pipeline)
+    n = concurrency_limit()
+    demo = build(ChatService(pipeline, startup), concurrency=n)
+    try:
+        _, url, _ = demo.queue(default_concurrency_limit=n, max_size=QUEUE_MAX_SIZE).launch(
+            server_name=host, server_port=port, share=False, prevent_thread_lock=True,
+            quiet=quiet, inbrowser=False, auth=auth,
+            auth_message="askcorpus: log in with a user from ASKCORPUS_AUTH / ASKCORPUS_AUTH_FILE",
+            theme=theme(), css=_css(), footer_links=["api"], ssr_mode=False,
+            enable_monitoring=False, run_history=False, mcp_server=False, pwa=False,
+            show_error=False, max_threads=40, state_session_capacity=2000)
+    except OSError as e:
+        demo.close()
+        pipeline.close()
+        raise AskCorpusError(f"cannot listen on {host}:{port} ({_first_line(e)}); "
+                             "choose another --port") from None
+    startup.start()
+    return RunningApp(url=url, demo=demo, startup=startup, pipeline=pipeline,
+                      login_required=auth is not None)
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
+    """Run the web chat until interrupted (Ctrl-C). See docs/WEB.md."""
+    _log_to_stderr()
+    app = start(settings, host, port)
+    login = " (login required)" if app.login_required else ""
+    print(f"askcorpus web chat on {app.url}{login}  ·  corpus {settings.corpus}  ·  "
+          f"index {settings.index}  ·  Ctrl-C to stop", file=sys.stderr, flush=True)
+    try:
+        while app.demo.is_running:
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        print("stopping", file=sys.stderr, flush=True)
+    finally:
+        app.close()
+
+
+def _css() -> str:
+    from .assets import CSS
+
+    return CSS
+
+
+def _first_line(e: BaseException) -> str:
+    return (str(e).strip().splitlines() or [type(e).__name__])[0]
+
+
+def _log_to_stderr() -> None:
+    logger = logging.getLogger("askcorpus")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("askcorpus: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)

@@ -1,0 +1,172 @@
+"""The gr.Blocks page: chat, article side panel, settings, index panel, and the ``/ask`` API.
+
+Per-session state is one ``gr.State`` (the list of turns); everything heavy goes through the
+shared :class:`~askcorpus.web.service.ChatService`. Imports gradio, so import this module
+lazily.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import gradio as gr
+
+from . import assets, render
+from .service import ChatService
+
+MAX_TURNS = 50  # kept per session; older turns scroll out of the conversation
+POLL_SECONDS = 0.5
+READY_PLACEHOLDER = "Ask a question about the articles…"
+BUSY_PLACEHOLDER = "The chat opens as soon as the index is ready…"
+MODE_CHOICES = [("Hybrid · meaning + exact words", "hybrid"), ("Dense · meaning", "dense"),
+                ("BM25 · exact words", "bm25")]
+BRAND = ('<div class="ac-brand"><h1>ask<span>corpus</span></h1>'
+         "<p>Verbatim, source-attributed answers from your news articles</p></div>")
+
+
+def theme() -> gr.themes.Base:
+    """System fonts only: no font or stylesheet is fetched from anywhere."""
+    return gr.themes.Soft(primary_hue="indigo", neutral_hue="slate", font=assets.FONT,
+                          font_mono=assets.FONT_MONO)
+
+
+def build(service: ChatService, *, concurrency: int = 2) -> gr.Blocks:
+    """The page. ``concurrency`` bounds how many questions are answered at once (page + API)."""
+
+    def transcript_html(turns: list[dict[str, Any]]) -> str:
+        stats = service.startup.stats() or {}
+        return render.render_transcript(turns, service.examples(),
+                                        documents=stats.get("documents"),
+                                        ready=service.startup.ready)
+
+    # -- handlers ---------------------------------------------------------------------------
+    def poll(turns: list[dict[str, Any]] | None) -> tuple[Any, ...]:
+        snap = service.startup.snapshot()
+        ready = bool(snap["ready"])
+        finished = ready or snap["phase"] == "error"
+        return (
+            render.render_status(snap),
+            gr.Timer(active=not finished),
+            gr.Textbox(interactive=ready,
+                       placeholder=READY_PLACEHOLDER if ready else BUSY_PLACEHOLDER),
+            gr.Button(interactive=ready),
+            gr.skip() if turns else transcript_html([]),
+            render.render_stats(service.startup.stats()),
+            gr.Dropdown(choices=service.filter_choices()) if ready else gr.skip(),
+        )
+
+    def begin(question: str | None, turns: list[dict[str, Any]] | None) -> tuple[Any, ...]:
+        turns = [*(turns or []), {"question": question or "", "answer": None, "error": None}]
+        turns = turns[-MAX_TURNS:]
+        return (transcript_html(turns), turns, gr.Textbox(value="", interactive=False),
+                gr.Button(interactive=False))
+
+    def begin_example(turns: list[dict[str, Any]] | None, evt: gr.EventData) -> tuple[Any, ...]:
+        question = getattr(evt, "_data", {}) or {}
+        return begin(str(question.get("question") or ""), turns)
+
+    def finish(turns: list[dict[str, Any]] | None, k: float | None, mode: str | None,
+               filters: list[str] | None) -> tuple[Any, ...]:
+        turns = list(turns or [])
+        unlocked = (gr.Textbox(interactive=service.startup.ready),
+                    gr.Button(interactive=service.startup.ready))
+        if not turns or turns[-1].get("answer") is not None or turns[-1].get("error"):
+            return (gr.skip(), gr.skip(), *unlocked)
+        last = dict(turns[-1])
+        history = [t["question"] for t in turns[:-1] if t.get("answer") is not None]
+        result = service.ask(last["question"], history, k, mode, filters)
+        if "error" in result:
+            last["error"] = result["error"]
+        else:
+            last["answer"] = result
+        turns[-1] = last
+        return (transcript_html(turns), turns, *unlocked)
+
+    def open_source(evt: gr.EventData) -> tuple[str, gr.Tabs]:
+        data = getattr(evt, "_data", {}) or {}
+        body = service.article_html(data.get("doc"), data.get("spans"), data.get("focus"))
+        # a fresh attribute each time, so the panel re-renders (and re-scrolls) on every click
+        stamp = f'<div class="ac-opened" data-opened="{time.monotonic_ns()}" hidden></div>'
+        return stamp + body, gr.Tabs(selected="article")
+
+    def new_chat() -> tuple[Any, ...]:
+        return (transcript_html([]), [], render.ARTICLE_PLACEHOLDER)
+
+    def refresh_stats() -> tuple[Any, ...]:
+        return (render.render_stats(service.startup.stats(refresh=True)),
+                gr.Dropdown(choices=service.filter_choices()))
+
+    def api_ask(question: str, history: list[str] | None = None, k: int | None = None,
+                mode: str | None = None, filters: list[str] | None = None) -> dict:
+        """Answer with verbatim quotes: exactly `askcorpus ask --json` (Answer.to_dict()).
+
+        history: earlier questions of the conversation, oldest first (for follow-ups).
+        k: number of quotes (default 5); mode: hybrid | dense | bm25;
+        filters: doc ids, paths or outlet names to search only in.
+        On bad input: {"question": ..., "error": "..."}.
+        """
+        return service.ask(question, history, k, mode, filters)
+
+    # -- layout -----------------------------------------------------------------------------
+    with gr.Blocks(title="askcorpus", analytics_enabled=False, fill_width=True) as demo:
+        turns = gr.State([], time_to_live=12 * 3600)
+        with gr.Row(elem_id="ac-header", equal_height=True):
+            gr.HTML(BRAND, elem_id="ac-brand", js_on_load=None)
+            status = gr.HTML(render.render_status(service.startup.snapshot()),
+                             elem_id="ac-status", js_on_load=None)
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=440, elem_id="ac-main"):
+                transcript = gr.HTML(transcript_html([]), elem_id="ac-transcript",
+                                     js_on_load=assets.TRANSCRIPT_JS)
+                with gr.Row(elem_id="ac-input"):
+                    question = gr.Textbox(placeholder=BUSY_PLACEHOLDER, show_label=False,
+                                          container=False, lines=1, max_lines=1, scale=8,
+                                          interactive=False, autofocus=True,
+                                          elem_id="ac-question")
+                    send = gr.Button("Ask", variant="primary", scale=0, interactive=False,
+                                     elem_id="ac-send")
+                    clear = gr.Button("New chat", variant="secondary", scale=0,
+                                      elem_id="ac-clear")
+            with gr.Column(scale=2, min_width=360, elem_id="ac-side"), \
+                    gr.Tabs(selected="article", elem_id="ac-tabs") as tabs:
+                with gr.Tab("Article", id="article"):
+                    article = gr.HTML(render.ARTICLE_PLACEHOLDER, elem_id="ac-article",
+                                      js_on_load=assets.ARTICLE_JS)
+                with gr.Tab("Settings", id="settings"):
+                    k = gr.Slider(1, 10, value=service.default_k, step=1,
+                                  label="Quotes per answer", elem_id="ac-k")
+                    mode = gr.Radio(MODE_CHOICES, value=service.default_mode,
+                                    label="Retrieval", elem_id="ac-mode")
+                    filters = gr.Dropdown(choices=service.filter_choices(), value=[],
+                                          multiselect=True, label="Search only in",
+                                          info="Articles or outlets; empty = the whole corpus",
+                                          elem_id="ac-filters")
+                with gr.Tab("Index", id="index"):
+                    stats = gr.HTML(render.render_stats(service.startup.stats()),
+                                    elem_id="ac-stats", js_on_load=None)
+                    refresh = gr.Button("Refresh", size="sm", variant="secondary")
+        timer = gr.Timer(POLL_SECONDS)
+
+        # -- wiring -------------------------------------------------------------------------
+        quiet: dict[str, Any] = {"api_visibility": "private", "show_progress": "hidden"}
+        cheap = {**quiet, "concurrency_limit": None}  # no model involved: never queued behind asks
+        heavy = {**quiet, "concurrency_limit": concurrency, "concurrency_id": "ask"}
+        poll_out = [status, timer, question, send, transcript, stats, filters]
+        timer.tick(poll, [turns], poll_out, **cheap)
+        demo.load(poll, [turns], poll_out, **cheap)
+
+        ask_in = [turns, k, mode, filters]
+        ask_out = [transcript, turns, question, send]
+        for event in (question.submit, send.click):
+            event(begin, [question, turns], ask_out, **cheap).then(finish, ask_in, ask_out,
+                                                                   **heavy)
+        transcript.example(begin_example, [turns], ask_out, **cheap).then(
+            finish, ask_in, ask_out, **heavy)
+        transcript.source(open_source, None, [article, tabs], **cheap).then(
+            None, js=assets.SCROLL_ARTICLE_JS)
+        clear.click(new_chat, None, [transcript, turns, article], **cheap)
+        refresh.click(refresh_stats, None, [stats, filters], **cheap)
+
+        gr.api(api_ask, api_name="ask", concurrency_limit=concurrency, concurrency_id="ask")
+    return demo
