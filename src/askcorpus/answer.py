@@ -1,19 +1,23 @@
 """Hits -> an Answer made of verbatim, attributed quotes (or an honest abstention).
 
-Candidate sentences come from the retrieved chunks (quotable spans only). Each is scored by
-its embedding similarity to the question, the idf-weighted share of the question's words it
-contains, and the rank of its chunk. The best sentences become quotes of 1-3 sentences, at
-most ``per_doc`` per article, and every quote is checked against the article text.
+Candidate sentences come from the retrieved chunks (quotable spans only, no headings). Each
+gets a few features: embedding similarity to the question, idf-weighted share of the question's
+words, its chunk's retrieval rank, and whether it offers the kind of answer the question asks
+for (a number for "how many", a name for "who", ...). A weighted sum ranks them; the best become
+quotes of 1-3 sentences (at most ``per_doc`` per article). A small logistic model over the best
+candidate's features decides whether anything answers at all.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from .answer_types import OTHER, offers, question_type
 from .hedges import flag_text
 from .lexical import tokenize
 from .sentences import sentence_spans
@@ -21,31 +25,41 @@ from .store import StoredIndex
 from .types import Answer, DocInfo, Hit, Quote
 
 NO_ANSWER = "No article in the corpus answers this."
+FEATURES = ("cos", "lex", "prior", "offer", "chunk")
 _CONTINUES = re.compile(r"^(?:they|this|these|those|it|its|he|she|his|her|such|however|but|"
                         r"moreover|furthermore|meanwhile|that|the move|the idea)\b", re.I)
+_SENT_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+_SOURCE_LINE = re.compile(r"^(?:original\s+)?source:", re.I)
 
 
 @dataclass(frozen=True)
 class AnswerSettings:
-    w_dense: float = 0.55  # sentence cosine to the question
-    w_lexical: float = 0.35  # idf-weighted share of question words in the sentence
-    w_chunk: float = 0.10  # prior from the chunk's fused rank
-    min_words: int = 4  # shorter "sentences" (headings, labels) are never quotes on their own
-    threshold: float = 0.38  # below this best score: abstain
+    # sentence ranking: weights of FEATURES
+    weights: tuple[float, ...] = (0.55, 0.35, 0.05, 0.10, 0.10)
+    # abstention: logistic model over (bias, best cos, best lex, best offer, oov share, best score)
+    abstain: tuple[float, ...] = (-6.0, 6.0, 3.0, 0.8, -4.0, 4.0)
+    abstain_threshold: float = 0.5
     per_doc: int = 2
     max_hits: int = 12  # chunks read for candidate sentences
     max_sentences: int = 96
+    neighbour_ratio: float = 0.9  # a neighbour joins the quote if it scores this close
 
 
-@dataclass(frozen=True)
-class Candidate:
-    doc_id: str
-    start: int
-    end: int
-    sent_index: int  # index into the document's sentence list (for neighbours)
-    score: float
-    dense: float
-    lexical: float
+@dataclass
+class Candidates:
+    question: str
+    qtype: str
+    keys: list[tuple[str, int]] = field(default_factory=list)  # (doc id, sentence index)
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    offers: list[tuple[tuple[int, int], ...]] = field(default_factory=list)
+    feats: np.ndarray = field(default_factory=lambda: np.zeros((0, len(FEATURES)), np.float32))
+    oov: float = 0.0  # share of the question's weight in words the corpus never uses
+    doc_sents: dict[str, tuple[str, list[tuple[int, int]]]] = field(default_factory=dict)
+
+
+def _is_heading(text: str) -> bool:
+    return not _SENT_END.search(text) and len(text.split()) <= 12 and not _SOURCE_LINE.match(text)
 
 
 def _doc_sentences(index: StoredIndex, doc_id: str,
@@ -60,7 +74,7 @@ def _doc_sentences(index: StoredIndex, doc_id: str,
     return cache[doc_id]
 
 
-def lexical_overlap(question_tokens: list[str], idf: dict[str, float], text: str) -> float:
+def lexical_overlap(question_tokens: Sequence[str], idf: dict[str, float], text: str) -> float:
     if not question_tokens:
         return 0.0
     have = set(tokenize(text))
@@ -68,94 +82,137 @@ def lexical_overlap(question_tokens: list[str], idf: dict[str, float], text: str
     return sum(idf.get(t, 0.0) for t in set(question_tokens) if t in have) / total
 
 
+def gather(question: str, hits: Sequence[Hit], index: StoredIndex, embedder: object,
+           query_vec: np.ndarray | None, cfg: AnswerSettings) -> Candidates:
+    """Candidate sentences of the retrieved chunks with their features."""
+    qtype = question_type(question)
+    cands = Candidates(question=question, qtype=qtype)
+    q_tokens = tokenize(question)
+    idf = index.lexical.idf(q_tokens)
+    max_idf = math.log(1.0 + (index.size + 0.5) / 0.5)
+    weight = {t: (idf[t] if idf.get(t) else max_idf) for t in set(q_tokens)}
+    total = sum(weight.values())
+    cands.oov = sum(w for t, w in weight.items() if not idf.get(t)) / total if total else 0.0
+
+    prior: dict[tuple[str, int], tuple[float, float]] = {}
+    for rank, hit in enumerate(hits[:cfg.max_hits], 1):
+        text, sents = _doc_sentences(index, hit.chunk.doc_id, cands.doc_sents)
+        p = 1.0 / (1.0 + 0.25 * (rank - 1))
+        chunk_cos = hit.dense_score if hit.dense_score is not None else 0.0
+        for i, (s, e) in enumerate(sents):
+            if e <= hit.chunk.start or s >= hit.chunk.end or _is_heading(text[s:e]):
+                continue
+            key = (hit.chunk.doc_id, i)
+            old = prior.get(key, (0.0, 0.0))
+            prior[key] = (max(old[0], p), max(old[1], chunk_cos))
+    cands.keys = list(prior)[:cfg.max_sentences]
+    for doc_id, i in cands.keys:
+        text, sents = cands.doc_sents[doc_id]
+        cands.spans.append(sents[i])
+        cands.texts.append(text[sents[i][0]:sents[i][1]])
+    if not cands.keys:
+        return cands
+    dense = np.zeros(len(cands.keys), np.float32)
+    if query_vec is not None and hasattr(embedder, "embed_documents"):
+        vecs = embedder.embed_documents(cands.texts)  # type: ignore[attr-defined]
+        dense = vecs @ query_vec.astype(np.float32)
+    rows = []
+    for key, text, cos in zip(cands.keys, cands.texts, dense):
+        offer = offers(qtype, text, question) if qtype != OTHER else None
+        cands.offers.append(offer.spans if offer else ())
+        rows.append((float(cos), lexical_overlap(q_tokens, idf, text), prior[key][0],
+                     1.0 if offer else 0.0, prior[key][1]))
+    cands.feats = np.asarray(rows, np.float32)
+    return cands
+
+
+def rank(cands: Candidates, cfg: AnswerSettings) -> np.ndarray:
+    return cands.feats @ np.asarray(cfg.weights, np.float32) if len(cands.keys) else np.zeros(0)
+
+
+def confidence(cands: Candidates, scores: np.ndarray, cfg: AnswerSettings) -> float:
+    """Probability that the best candidate answers the question (logistic model)."""
+    if not len(scores):
+        return 0.0
+    best = int(np.argmax(scores))
+    f = cands.feats[best]
+    x = np.asarray([1.0, f[0], f[1], f[3], cands.oov, scores[best]], np.float64)
+    z = float(np.dot(np.asarray(cfg.abstain, np.float64), x))
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
 def compose(question: str, hits: Sequence[Hit], index: StoredIndex, embedder: object,
             query_vec: np.ndarray | None, *, k: int,
             settings: AnswerSettings | None = None) -> Answer:
     cfg = settings or AnswerSettings()
-    if not hits:
+    cands = gather(question, hits, index, embedder, query_vec, cfg)
+    if not cands.keys:
         return Answer(question=question, answered=False, message=NO_ANSWER)
-    cache: dict[str, tuple[str, list[tuple[int, int]]]] = {}
-    q_tokens = tokenize(question)
-    idf = index.lexical.idf(q_tokens)
-
-    # candidate sentences inside the retrieved chunks, deduplicated across overlapping chunks
-    seen: dict[tuple[str, int], float] = {}
-    for rank, hit in enumerate(hits[:cfg.max_hits], 1):
-        text, sents = _doc_sentences(index, hit.chunk.doc_id, cache)
-        prior = 1.0 / (1.0 + 0.25 * (rank - 1))
-        for i, (s, e) in enumerate(sents):
-            if e <= hit.chunk.start or s >= hit.chunk.end:
-                continue
-            if len(text[s:e].split()) < cfg.min_words:
-                continue
-            key = (hit.chunk.doc_id, i)
-            seen[key] = max(seen.get(key, 0.0), prior)
-    keys = list(seen)[:cfg.max_sentences]
-    if not keys:
-        return Answer(question=question, answered=False, message=NO_ANSWER)
-    texts = [cache[d][0][cache[d][1][i][0]:cache[d][1][i][1]] for d, i in keys]
-    dense = np.zeros(len(keys), np.float32)
-    if query_vec is not None and hasattr(embedder, "embed_documents"):
-        vecs = embedder.embed_documents(texts)  # type: ignore[attr-defined]
-        dense = vecs @ query_vec.astype(np.float32)
-    cands: list[Candidate] = []
-    for (doc_id, i), text, cos in zip(keys, texts, dense):
-        lex = lexical_overlap(q_tokens, idf, text)
-        score = cfg.w_dense * float(cos) + cfg.w_lexical * lex + cfg.w_chunk * seen[(doc_id, i)]
-        s, e = cache[doc_id][1][i]
-        cands.append(Candidate(doc_id, s, e, i, score, float(cos), lex))
-    cands.sort(key=lambda c: -c.score)
-
-    infos = index.doc_infos(list({c.doc_id for c in cands}))
-    quotes: list[Quote] = []
-    per_doc: dict[str, int] = {}
-    used: set[tuple[str, int]] = set()
-    for c in cands:
-        if len(quotes) >= k:
-            break
-        if per_doc.get(c.doc_id, 0) >= cfg.per_doc or (c.doc_id, c.sent_index) in used:
-            continue
-        text, sents = cache[c.doc_id]
-        lo, hi = _window(text, sents, c, cands)
-        if any((c.doc_id, j) in used for j in range(lo, hi + 1)):
-            continue
-        used.update((c.doc_id, j) for j in range(lo, hi + 1))
-        per_doc[c.doc_id] = per_doc.get(c.doc_id, 0) + 1
-        quotes.append(_quote(text, sents, lo, hi, c, infos[c.doc_id]))
-
-    confidence = cands[0].score
-    if confidence < cfg.threshold:
+    scores = rank(cands, cfg)
+    quotes = select_quotes(cands, scores, index, k, cfg)
+    conf = confidence(cands, scores, cfg)
+    if conf < cfg.abstain_threshold:
         return Answer(question=question, answered=False, message=NO_ANSWER,
-                      related=tuple(quotes[:3]), confidence=confidence)
+                      related=tuple(quotes[:3]), confidence=conf)
     n_docs = len({q.doc.id for q in quotes})
-    return Answer(question=question, answered=True, quotes=tuple(quotes),
-                  confidence=confidence,
+    return Answer(question=question, answered=True, quotes=tuple(quotes), confidence=conf,
                   message=f"{n_docs} article{'s' if n_docs != 1 else ''} quoted.")
 
 
-def _window(text: str, sents: list[tuple[int, int]], c: Candidate,
-            cands: Sequence[Candidate]) -> tuple[int, int]:
+def select_quotes(cands: Candidates, scores: np.ndarray, index: StoredIndex, k: int,
+                  cfg: AnswerSettings) -> list[Quote]:
+    order = np.argsort(-scores, kind="stable")
+    by_key = {key: (j, float(scores[j])) for j, key in enumerate(cands.keys)}
+    infos = index.doc_infos(list({d for d, _ in cands.keys}))
+    quotes: list[Quote] = []
+    per_doc: dict[str, int] = {}
+    used: set[tuple[str, int]] = set()
+    for j in order:
+        if len(quotes) >= k:
+            break
+        doc_id, i = cands.keys[j]
+        if per_doc.get(doc_id, 0) >= cfg.per_doc or (doc_id, i) in used:
+            continue
+        text, sents = cands.doc_sents[doc_id]
+        lo, hi = _window(text, sents, doc_id, i, float(scores[j]), by_key, cfg)
+        if any((doc_id, x) in used for x in range(lo, hi + 1)):
+            continue
+        used.update((doc_id, x) for x in range(lo, hi + 1))
+        per_doc[doc_id] = per_doc.get(doc_id, 0) + 1
+        quotes.append(_quote(text, sents, lo, hi, i, cands.offers[j], float(scores[j]),
+                             infos[doc_id]))
+    return quotes
+
+
+def _window(text: str, sents: list[tuple[int, int]], doc_id: str, i: int, score: float,
+            by_key: dict[tuple[str, int], tuple[int, float]],
+            cfg: AnswerSettings) -> tuple[int, int]:
     """Widen the best sentence to 1-3 sentences when a neighbour carries its context."""
-    lo = hi = c.sent_index
+    lo = hi = i
 
     def same_para(a: int, b: int) -> bool:
         ok = 0 <= a < len(sents) and 0 <= b < len(sents)
         return ok and "\n" not in text[sents[a][1]:sents[b][0]]
 
-    if lo > 0 and _CONTINUES.match(text[c.start:c.end]) and same_para(lo - 1, lo):
+    s, e = sents[i]
+    if i > 0 and _CONTINUES.match(text[s:e]) and same_para(i - 1, i):
         lo -= 1
-    score = {x.sent_index: x.score for x in cands if x.doc_id == c.doc_id}
-    if hi + 1 < len(sents) and same_para(hi, hi + 1) and score.get(hi + 1, 0.0) >= 0.9 * c.score \
-            and hi - lo < 2:
-        hi += 1
+    for nb in (i + 1, i - 1):
+        if lo <= nb <= hi or hi - lo >= 2 or not same_para(min(nb, i), max(nb, i)):
+            continue
+        if by_key.get((doc_id, nb), (0, 0.0))[1] >= cfg.neighbour_ratio * score:
+            lo, hi = min(lo, nb), max(hi, nb)
     return lo, hi
 
 
-def _quote(text: str, sents: list[tuple[int, int]], lo: int, hi: int, c: Candidate,
-           info: DocInfo) -> Quote:
+def _quote(text: str, sents: list[tuple[int, int]], lo: int, hi: int, best: int,
+           offer: tuple[tuple[int, int], ...], score: float, info: DocInfo) -> Quote:
     start, end = sents[lo][0], sents[hi][1]
     quote_text = text[start:end]
-    assert text[start:end] == quote_text  # offsets are the contract
+    span_start, span_end = sents[best]
+    if offer:  # mark the typed answer itself ("12,000", "Bild") inside the best sentence
+        a, b = offer[0]
+        span_start, span_end = sents[best][0] + a, sents[best][0] + b
     flags, terms = flag_text(quote_text)
-    return Quote(text=quote_text, doc=info, start=start, end=end, score=c.score,
-                 span_start=c.start, span_end=c.end, flags=flags, flag_terms=terms)
+    return Quote(text=quote_text, doc=info, start=start, end=end, score=score,
+                 span_start=span_start, span_end=span_end, flags=flags, flag_terms=terms)

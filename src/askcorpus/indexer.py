@@ -33,6 +33,9 @@ from .store import (
 from .types import Chunk, Document, Skipped
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+# Bump when ingestion or chunking changes what is derived from the same files (spans, titles,
+# outlets): indexes built before are then rebuilt instead of keeping stale derived data.
+INGEST_VERSION = 2
 
 
 @dataclass
@@ -57,7 +60,8 @@ class IndexSummary:
 
 def build_key(model_name: str, dim: int, chunker: ChunkerSettings) -> dict[str, Any]:
     """What must match for stored vectors to be reused or queried."""
-    return {"model": model_name, "dim": dim, "chunker": chunker.as_dict()}
+    return {"model": model_name, "dim": dim, "chunker": chunker.as_dict(),
+            "ingest_version": INGEST_VERSION}
 
 
 def _doc_entry(d: Document, n_chunks: int) -> dict[str, Any]:

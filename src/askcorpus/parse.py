@@ -16,7 +16,7 @@ _FURNITURE = re.compile(
         share\ (?:this|the)\ (?:article|story|post)|share(?:\ on)?\ (?:facebook|twitter|x|linkedin)
         |\d+\s*min(?:ute)?s?\ read|author[’'`]?s?\ articles?|editor|by\ editor|blog\ and\ articles
         |advertisement|sponsored|read\ more|related(?:\ (?:articles|stories|posts))?
-        |subscribe.*|sign\ up.*newsletter.*|click\ here.*|follow\ us.*|(?:original\ )?source:.*
+        |subscribe.*|sign\ up.*newsletter.*|click\ here.*|follow\ us.*
         |image(?:\ caption)?:.*|photo:.*|copyright.*|©.*|all\ rights\ reserved.*|tags?:.*
         |print|email|comments?|leave\ a\ (?:comment|reply)|skip\ to\ (?:main\ )?content
     )$""",
@@ -81,7 +81,6 @@ def parse_article(text: str, *, title: str | None = None, markdown: bool = False
     outlet: str | None = None
     date: str | None = None
     keep = [True] * len(lines)
-    cut_start = [0] * len(lines)  # characters to drop at the start of a line (an outlet lead)
 
     headline_idx: int | None = None
     if lines:
@@ -95,9 +94,9 @@ def parse_article(text: str, *, title: str | None = None, markdown: bool = False
     last_long = long_idx[-1] if long_idx else -1
     for i, s in enumerate(stripped):
         m = _SOURCE_LINE.match(s)
-        if m:
+        if m:  # "Original Source: …" is attribution the article states: it stays quotable
             outlet = outlet or m.group(1)
-        if _FURNITURE.match(s):
+        elif _FURNITURE.match(s):
             keep[i] = False
         elif i != headline_idx and title and s == title:
             keep[i] = False  # the headline repeated
@@ -113,19 +112,16 @@ def parse_article(text: str, *, title: str | None = None, markdown: bool = False
         if not keep[i] or i == headline_idx:
             continue
         s, e = lines[i]
-        raw = text[s:e]
-        lead = raw[len(raw) - len(raw.lstrip()):]
+        lead = text[s:e].lstrip()
         m = _OUTLET_LEAD.match(lead) or _DATELINE.match(lead)
-        if m and _words(lead) >= 12:
+        if m and _words(lead) >= 12:  # the lead stays quotable: it is who says it
             outlet = outlet or (m.group(2) if m.re is _DATELINE else m.group(1)).strip()
-            cut_start[i] = len(raw) - len(lead) + m.end()
         break  # only the first kept line can carry a lead
 
     spans: list[tuple[int, int]] = []
     for i, (s, e) in enumerate(lines):
         if not keep[i]:
             continue
-        s += cut_start[i]
         raw = text[s:e]
         s += len(raw) - len(raw.lstrip())
         e -= len(raw) - len(raw.rstrip())

@@ -139,7 +139,7 @@ class Pipeline:
         if built == expected:
             return
         diffs = []
-        for key in ("model", "dim"):
+        for key in ("model", "dim", "ingest_version"):
             if built.get(key) != expected[key]:
                 diffs.append(f"{key} {built.get(key)} (settings: {expected[key]})")
         old, new = built.get("chunker", {}), expected["chunker"]

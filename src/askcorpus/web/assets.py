@@ -51,9 +51,10 @@ requestAnimationFrame(() => focus(15));
 # Chained after the article handler: covers the panel's tab being shown in the same update.
 SCROLL_ARTICLE_JS = "() => { setTimeout(() => window.__acFocusArticle && window.__acFocusArticle(), 80); }"
 
-# Rules that style our own markup start with "%%", which becomes an id selector below, so that
-# they win over gradio's `.prose` typography without !important.
-_SCOPE = ":is(#ac-transcript, #ac-article, #ac-stats, #ac-status, #ac-brand)"
+# Rules for our own markup start with an id (%T transcript, %A article panel, %S index panel,
+# %H header) so that they win over gradio's `.prose` typography. (Not `:is(...)`: gradio
+# prefixes every comma-separated selector of custom CSS, including those inside `:is()`.)
+_IDS = {"%T": "#ac-transcript", "%A": "#ac-article", "%S": "#ac-stats", "%H": "#ac-header"}
 _CSS = r"""
 .gradio-container { max-width: 1500px !important; margin: 0 auto !important; }
 #ac-header { align-items: center; gap: 12px; margin-bottom: 2px; flex-wrap: nowrap; }
@@ -67,140 +68,143 @@ _CSS = r"""
 #ac-send, #ac-clear { min-width: 88px; white-space: nowrap; flex: none; }
 #ac-main, #ac-side { gap: 10px; }
 
-%% .ac-brand { display: flex; align-items: baseline; gap: 12px; flex-wrap: wrap; }
-%% .ac-brand h1 { font-size: 1.35rem; font-weight: 750; margin: 0; letter-spacing: -0.015em; }
-%% .ac-brand h1 span { color: var(--color-accent); }
-%% .ac-brand p { margin: 0; color: var(--body-text-color-subdued); font-size: .9rem; }
-%% .ac-status { display: flex; align-items: center; gap: 8px; justify-content: flex-end;
+%H .ac-brand { display: flex; align-items: baseline; gap: 12px; flex-wrap: wrap; }
+%H .ac-brand h1 { font-size: 1.35rem; font-weight: 750; margin: 0; letter-spacing: -0.015em; }
+%H .ac-brand h1 span { color: var(--color-accent); }
+%H .ac-brand p { margin: 0; color: var(--body-text-color-subdued); font-size: .9rem; }
+%H .ac-status { display: flex; align-items: center; gap: 8px; justify-content: flex-end;
   font-size: .85rem; color: var(--body-text-color-subdued); white-space: nowrap; overflow: hidden; }
-%% .ac-led { width: 9px; height: 9px; border-radius: 50%; background: #f59e0b; flex: none;
+%H .ac-led { width: 9px; height: 9px; border-radius: 50%; background: #f59e0b; flex: none;
   box-shadow: 0 0 0 3px rgba(245, 158, 11, .18); }
-%% .ac-status-ready .ac-led { background: #10b981; box-shadow: 0 0 0 3px rgba(16, 185, 129, .18); }
-%% .ac-status-error { color: #b91c1c; white-space: normal; }
-%% .ac-status-error .ac-led { background: #ef4444; box-shadow: 0 0 0 3px rgba(239, 68, 68, .18); }
-%% .ac-status-busy .ac-led { animation: ac-pulse 1s ease-in-out infinite; }
-%% .ac-progress { width: 140px; height: 8px; accent-color: var(--color-accent); }
-%% .ac-pct { font-variant-numeric: tabular-nums; }
-%% .ac-status-warn { color: #b45309; overflow: hidden; text-overflow: ellipsis; max-width: 40ch; }
+%H .ac-status-ready .ac-led { background: #10b981; box-shadow: 0 0 0 3px rgba(16, 185, 129, .18); }
+%H .ac-status-error { color: #b91c1c; white-space: normal; }
+%H .ac-status-error .ac-led { background: #ef4444; box-shadow: 0 0 0 3px rgba(239, 68, 68, .18); }
+%H .ac-status-busy .ac-led { animation: ac-pulse 1s ease-in-out infinite; }
+%H .ac-progress { width: 140px; height: 8px; accent-color: var(--color-accent); }
+%H .ac-pct { font-variant-numeric: tabular-nums; }
+%H .ac-status-warn { color: #b45309; overflow: hidden; text-overflow: ellipsis; max-width: 40ch; }
 
-%% .ac-welcome { max-width: 660px; margin: 8vh auto 0; text-align: center; }
-%% .ac-welcome h2 { font-size: 1.6rem; margin: 0 0 10px; letter-spacing: -0.01em; }
-%% .ac-welcome p { color: var(--body-text-color-subdued); line-height: 1.55; margin: 0; }
-%% .ac-examples { display: flex; flex-wrap: wrap; gap: 8px; justify-content: center; margin-top: 26px; }
-%% .ac-examples p { width: 100%; margin: 0 0 4px; font-size: .75rem; text-transform: uppercase;
+%T .ac-welcome { max-width: 660px; margin: 8vh auto 0; text-align: center; }
+%T .ac-welcome h2 { font-size: 1.6rem; margin: 0 0 10px; letter-spacing: -0.01em; }
+%T .ac-welcome p { color: var(--body-text-color-subdued); line-height: 1.55; margin: 0; }
+%T .ac-examples { display: flex; flex-wrap: wrap; gap: 8px; justify-content: center; margin-top: 26px; }
+%T .ac-examples p { width: 100%; margin: 0 0 4px; font-size: .75rem; text-transform: uppercase;
   letter-spacing: .08em; }
-%% .ac-example { border: 1px solid var(--border-color-primary); background: var(--background-fill-primary);
+%T .ac-example { border: 1px solid var(--border-color-primary); background: var(--background-fill-primary);
   border-radius: 999px; padding: 7px 14px; font-size: .9rem; font-weight: 500; cursor: pointer;
   color: var(--body-text-color); transition: border-color .15s, box-shadow .15s, color .15s; }
-%% .ac-example:hover:not([disabled]) { border-color: var(--color-accent); color: var(--color-accent);
+%T .ac-example:hover:not([disabled]) { border-color: var(--color-accent); color: var(--color-accent);
   box-shadow: 0 2px 8px rgba(79, 70, 229, .12); }
-%% .ac-example[disabled] { opacity: .5; cursor: not-allowed; }
+%T .ac-example[disabled] { opacity: .5; cursor: not-allowed; }
 
-%% .ac-turn { margin: 0 0 28px; }
-%% .ac-user { display: flex; justify-content: flex-end; margin: 0 0 10px; }
-%% .ac-bubble { background: var(--color-accent); color: #fff; padding: 9px 15px; max-width: 80%;
+%T .ac-turn { margin: 0 0 28px; }
+%T .ac-user { display: flex; justify-content: flex-end; margin: 0 0 10px; }
+%T .ac-bubble { background: var(--color-accent); color: #fff; padding: 9px 15px; max-width: 80%;
   border-radius: 16px 16px 4px 16px; line-height: 1.45; overflow-wrap: anywhere; }
-%% .ac-answer { background: var(--background-fill-primary); border: 1px solid var(--border-color-primary);
+%T .ac-answer { background: var(--background-fill-primary); border: 1px solid var(--border-color-primary);
   border-radius: 14px; padding: 14px 18px 10px; box-shadow: 0 1px 3px rgba(15, 23, 42, .05); }
-%% .ac-answer-head { display: flex; gap: 8px; flex-wrap: wrap; align-items: center; margin: 0 0 6px; }
-%% .ac-badge { font-size: .78rem; font-weight: 650; padding: 3px 10px; border-radius: 999px; }
-%% .ac-agree { background: rgba(16, 185, 129, .13); color: #047857; }
-%% .ac-disputed { background: rgba(239, 68, 68, .12); color: #b91c1c; }
-%% .ac-resolved { font-size: .78rem; color: var(--body-text-color-subdued); margin: 0 0 8px; }
-%% .ac-group { border-top: 1px solid var(--border-color-primary); padding: 10px 0 4px; margin: 0; }
-%% .ac-answer-head + .ac-group, %% .ac-related h4 + .ac-group { border-top: none; padding-top: 2px; }
-%% .ac-src { all: unset; box-sizing: border-box; display: grid; grid-template-columns: 1fr auto;
+%T .ac-answer-head { display: flex; gap: 8px; flex-wrap: wrap; align-items: center; margin: 0 0 6px; }
+%T .ac-badge { font-size: .78rem; font-weight: 650; padding: 3px 10px; border-radius: 999px; }
+%T .ac-agree { background: rgba(16, 185, 129, .13); color: #047857; }
+%T .ac-disputed { background: rgba(239, 68, 68, .12); color: #b91c1c; }
+%T .ac-resolved { font-size: .78rem; color: var(--body-text-color-subdued); margin: 0 0 8px; }
+%T .ac-group { border-top: 1px solid var(--border-color-primary); padding: 10px 0 4px; margin: 0; }
+%T .ac-answer-head + .ac-group, %T .ac-related h4 + .ac-group { border-top: none; padding-top: 2px; }
+%T .ac-src { all: unset; box-sizing: border-box; display: grid; grid-template-columns: 1fr auto;
   gap: 2px 12px; width: calc(100% + 16px); cursor: pointer; padding: 6px 8px; margin: 0 -8px;
   border-radius: 8px; transition: background .15s; }
-%% .ac-src:hover, %% .ac-src:focus-visible { background: var(--background-fill-secondary); }
-%% .ac-src:focus-visible { outline: 2px solid var(--color-accent); }
-%% .ac-src-top { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; font-size: .78rem;
+%T .ac-src:hover, %T .ac-src:focus-visible { background: var(--background-fill-secondary); }
+%T .ac-src:focus-visible { outline: 2px solid var(--color-accent); }
+%T .ac-src-top, %A .ac-src-top { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; font-size: .78rem;
   color: var(--body-text-color-subdued); grid-column: 1; }
-%% .ac-outlet { font-weight: 700; color: var(--color-accent); }
-%% .ac-path, %% .ac-files code { font-family: var(--font-mono); font-size: .72rem; padding: 1px 6px;
+%T .ac-outlet, %A .ac-outlet { font-weight: 700; color: var(--color-accent); }
+%T .ac-path, %A .ac-path, %A .ac-files code { font-family: var(--font-mono); font-size: .72rem; padding: 1px 6px;
   border-radius: 5px; background: var(--background-fill-secondary); color: var(--body-text-color-subdued);
   overflow-wrap: anywhere; }
-%% .ac-src .ac-title { grid-column: 1; font-weight: 650; line-height: 1.35; color: var(--body-text-color); }
-%% .ac-open { grid-column: 2; grid-row: 1 / span 2; align-self: center; font-size: .8rem;
+%T .ac-src .ac-title { grid-column: 1; font-weight: 650; line-height: 1.35; color: var(--body-text-color); }
+%T .ac-open { grid-column: 2; grid-row: 1 / span 2; align-self: center; font-size: .8rem;
   color: var(--color-accent); white-space: nowrap; opacity: .7; }
-%% .ac-src:hover .ac-open { opacity: 1; }
-%% .ac-active > .ac-src { background: rgba(79, 70, 229, .08); }
-%% .ac-quote-wrap { margin: 6px 0 8px; padding: 0; }
-%% .ac-quote { margin: 0; padding: 2px 0 2px 14px; border-left: 3px solid var(--color-accent);
-  font-size: 1rem; font-style: normal; line-height: 1.6; white-space: pre-line;
+%T .ac-src:hover .ac-open { opacity: 1; }
+%T .ac-active > .ac-src { background: rgba(79, 70, 229, .08); }
+%T .ac-quote-wrap { margin: 6px 0 8px; padding: 0; }
+%T .ac-quote { padding: 2px 0 2px 14px; border-left: 3px solid var(--color-accent);
+  font-size: 1rem; font-style: normal; line-height: 1.6; margin: 0 !important; white-space: pre-line;
   overflow-wrap: anywhere; color: var(--body-text-color); quotes: none; }
-%% .ac-quote::before, %% .ac-quote::after { content: none; }
-%% .ac-quote-disputes { border-left-color: #ef4444; }
-%% .ac-quote mark { background: linear-gradient(transparent 55%, rgba(250, 204, 21, .55) 55%);
+%T .ac-quote::before, %T .ac-quote::after { content: none; }
+%T .ac-quote-disputes { border-left-color: #ef4444; }
+%T .ac-quote mark { background: linear-gradient(transparent 55%, rgba(250, 204, 21, .55) 55%);
   color: inherit; padding: 0; }
-%% .ac-quote-foot { display: flex; gap: 6px; flex-wrap: wrap; align-items: center;
-  margin: 4px 0 0 17px; padding: 0; min-height: 1.2em; }
-%% .ac-chip { font-size: .72rem; padding: 2px 8px; border-radius: 6px; font-weight: 600;
+%T .ac-quote-foot { display: flex; gap: 6px; flex-wrap: wrap; align-items: center;
+  margin: 4px 0 0 17px; padding: 0; }
+%T .ac-chip { font-size: .72rem; padding: 2px 8px; border-radius: 6px; font-weight: 600;
   background: var(--background-fill-secondary); color: var(--body-text-color-subdued); }
-%% .ac-flag-unconfirmed { background: rgba(245, 158, 11, .15); color: #92400e; }
-%% .ac-flag-attributed { background: rgba(59, 130, 246, .12); color: #1d4ed8; }
-%% .ac-flag-disputed, %% .ac-stance-disputes { background: rgba(239, 68, 68, .12); color: #b91c1c; }
-%% .ac-stance-supports { background: rgba(16, 185, 129, .12); color: #047857; }
-%% .ac-locate { all: unset; cursor: pointer; font-size: .74rem; color: var(--body-text-color-subdued);
+%T .ac-flag-unconfirmed { background: rgba(245, 158, 11, .15); color: #92400e; }
+%T .ac-flag-attributed { background: rgba(59, 130, 246, .12); color: #1d4ed8; }
+%T .ac-flag-disputed, %T .ac-stance-disputes { background: rgba(239, 68, 68, .12); color: #b91c1c; }
+%T .ac-stance-supports { background: rgba(16, 185, 129, .12); color: #047857; }
+%T .ac-locate { all: unset; cursor: pointer; font-size: .74rem; color: var(--body-text-color-subdued);
   margin-left: auto; padding: 1px 6px; border-radius: 5px; }
-%% .ac-locate:hover, %% .ac-locate:focus-visible { color: var(--color-accent);
+%T .ac-locate:hover, %T .ac-locate:focus-visible { color: var(--color-accent);
   background: var(--background-fill-secondary); }
-%% .ac-noanswer { display: flex; flex-direction: column; gap: 4px; padding: 2px 0 6px; }
-%% .ac-noanswer strong { font-size: 1rem; }
-%% .ac-related { margin-top: 10px; border-top: 1px dashed var(--border-color-primary); padding-top: 10px; }
-%% .ac-related h4 { font-size: .75rem; text-transform: uppercase; letter-spacing: .06em;
+%T .ac-noanswer { display: flex; flex-direction: column; gap: 4px; padding: 2px 0 6px; }
+%T .ac-noanswer strong { font-size: 1rem; }
+%T .ac-related { margin-top: 10px; border-top: 1px dashed var(--border-color-primary); padding-top: 10px; }
+%T .ac-related h4 { font-size: .75rem; text-transform: uppercase; letter-spacing: .06em;
   color: var(--body-text-color-subdued); margin: 0 0 6px; font-weight: 650; }
-%% .ac-group-related .ac-quote { border-left-color: var(--border-color-primary);
+%T .ac-group-related .ac-quote { border-left-color: var(--border-color-primary);
   color: var(--body-text-color-subdued); }
-%% .ac-group-related .ac-quote mark { background: none; }
-%% .ac-group-related .ac-outlet { color: var(--body-text-color-subdued); }
-%% .ac-error { padding: 10px 12px; border-radius: 10px; background: rgba(239, 68, 68, .08);
+%T .ac-group-related .ac-quote mark { background: none; }
+%T .ac-group-related .ac-outlet { color: var(--body-text-color-subdued); }
+%T .ac-error, %A .ac-error { padding: 10px 12px; border-radius: 10px; background: rgba(239, 68, 68, .08);
   color: #b91c1c; border: 1px solid rgba(239, 68, 68, .25); overflow-wrap: anywhere; }
-%% .ac-pending { color: var(--body-text-color-subdued); display: flex; align-items: center; gap: 4px;
+%T .ac-pending { color: var(--body-text-color-subdued); display: flex; align-items: center; gap: 4px;
   padding: 8px 4px; }
-%% .ac-dot { width: 6px; height: 6px; border-radius: 50%; background: currentColor;
+%T .ac-dot { width: 6px; height: 6px; border-radius: 50%; background: currentColor;
   animation: ac-pulse 1s ease-in-out infinite; }
-%% .ac-dot:nth-child(2) { animation-delay: .15s; }
-%% .ac-dot:nth-child(3) { animation-delay: .3s; margin-right: 6px; }
-%% .ac-muted { color: var(--body-text-color-subdued); }
+%T .ac-dot:nth-child(2) { animation-delay: .15s; }
+%T .ac-dot:nth-child(3) { animation-delay: .3s; margin-right: 6px; }
+%T .ac-muted, %A .ac-muted { color: var(--body-text-color-subdued); }
 @keyframes ac-pulse { 0%, 100% { opacity: .35; } 50% { opacity: 1; } }
 
-%% .ac-article { height: calc(100vh - 215px); min-height: 330px; overflow-y: auto;
+%A .ac-article { height: calc(100vh - 215px); min-height: 330px; overflow-y: auto;
   border: 1px solid var(--border-color-primary); border-radius: 14px;
   background: var(--background-fill-primary); }
-%% .ac-article-head { position: sticky; top: 0; background: var(--background-fill-primary);
+%A .ac-article-head { position: sticky; top: 0; background: var(--background-fill-primary);
   padding: 14px 20px 10px; border-bottom: 1px solid var(--border-color-primary); z-index: 1; }
-%% .ac-article-head h3 { margin: 6px 0 8px; font-size: 1.1rem; line-height: 1.35; }
-%% .ac-files { display: flex; gap: 6px; flex-wrap: wrap; align-items: center; font-size: .75rem; }
-%% .ac-article-note { margin: 6px 0 0; font-size: .75rem; color: var(--body-text-color-subdued); }
-%% .ac-link { margin-left: auto; color: var(--color-accent); }
-%% .ac-article-text { margin: 0; padding: 16px 20px 48px; white-space: pre-wrap; overflow-wrap: anywhere;
+%A .ac-article-head h3 { margin: 6px 0 8px; font-size: 1.1rem; line-height: 1.35; }
+%A .ac-files { display: flex; gap: 6px; flex-wrap: wrap; align-items: center; font-size: .75rem; }
+%A .ac-article-note { margin: 6px 0 0; font-size: .75rem; color: var(--body-text-color-subdued); }
+%A .ac-link { margin-left: auto; color: var(--color-accent); }
+%A .ac-article-text { margin: 0; padding: 16px 20px 48px; white-space: pre-wrap; overflow-wrap: anywhere;
   line-height: 1.7; font-size: .95rem; color: var(--body-text-color); }
-%% .ac-q { background: rgba(250, 204, 21, .14); }
-%% .ac-article-text mark { background: rgba(250, 204, 21, .45); color: inherit; padding: 0; }
-%% .ac-article-text mark.ac-focus { background: rgba(250, 204, 21, .85);
+%A .ac-q { background: rgba(250, 204, 21, .14); }
+%A .ac-article-text mark { background: rgba(250, 204, 21, .45); color: inherit; padding: 0; }
+%A .ac-article-text mark.ac-focus { background: rgba(250, 204, 21, .85);
   box-shadow: 0 0 0 2px rgba(250, 204, 21, .85); border-radius: 2px; }
-%% .ac-empty-panel { height: calc(100vh - 215px); min-height: 330px; display: flex;
+%A .ac-empty-panel { height: calc(100vh - 215px); min-height: 330px; display: flex;
   flex-direction: column; align-items: center; justify-content: center; gap: 10px; text-align: center;
   padding: 32px; color: var(--body-text-color-subdued); border: 1px dashed var(--border-color-primary);
   border-radius: 14px; }
-%% .ac-empty-panel p { max-width: 34ch; margin: 0; line-height: 1.5; }
-%% .ac-empty-panel svg { width: 40px; height: 40px; opacity: .5; }
-%% .ac-stats table { width: 100%; border-collapse: collapse; font-size: .9rem; margin: 0 0 12px; }
-%% .ac-stats th { text-align: left; font-weight: 600; padding: 5px 12px 5px 0; width: 35%;
-  color: var(--body-text-color-subdued); border: none; background: none; }
-%% .ac-stats td { padding: 5px 0; overflow-wrap: anywhere; border: none; }
-%% .ac-stats tr { border-bottom: 1px solid var(--border-color-primary); }
-%% .ac-stats ul { list-style: none; padding: 0; margin: 0; max-height: 45vh; overflow-y: auto; }
-%% .ac-stats li { display: flex; flex-direction: column; padding: 6px 0; margin: 0;
+%A .ac-empty-panel p { max-width: 34ch; margin: 0; line-height: 1.5; }
+%A .ac-empty-panel svg { width: 40px; height: 40px; opacity: .5; }
+%S .ac-stats table { width: 100%; border-collapse: collapse; font-size: .9rem; margin: 0 0 12px;
+  border: none !important; }
+%S .ac-stats th { text-align: left; font-weight: 600; padding: 5px 12px 5px 0; width: 35%;
+  color: var(--body-text-color-subdued); border: none !important; background: none; }
+%S .ac-stats td { padding: 5px 0; overflow-wrap: anywhere; border: none !important; }
+%S .ac-stats tr { border-bottom: 1px solid var(--border-color-primary); }
+%S .ac-stats ul { list-style: none; padding: 0; margin: 0; max-height: 45vh; overflow-y: auto; }
+%S .ac-stats li { display: flex; flex-direction: column; padding: 6px 0; margin: 0;
   border-bottom: 1px solid var(--border-color-primary); font-size: .88rem; }
-%% .ac-stats li .ac-muted { font-size: .78rem; }
-%% .ac-stats h4 { margin: 8px 0 4px; font-size: .85rem; }
+%S .ac-stats li .ac-muted { font-size: .78rem; }
+%S .ac-stats h4 { margin: 8px 0 4px; font-size: .85rem; }
 @media (max-width: 900px) {
   #ac-transcript.block { height: 65vh; }
-  %% .ac-article, %% .ac-empty-panel { height: 70vh; }
+%A .ac-article, %A .ac-empty-panel { height: 70vh; }
   #ac-header { flex-wrap: wrap; }
-  %% .ac-status { justify-content: flex-start; }
+  %H .ac-status { justify-content: flex-start; }
 }
 """
-CSS = _CSS.replace("%%", _SCOPE)
+CSS = _CSS
+for _key, _id in _IDS.items():
+    CSS = CSS.replace(_key, _id)

@@ -233,15 +233,16 @@ def render_groups(quotes: Sequence[Mapping[str, Any]],
             start = _int(q.get("start")) or 0
             body = highlight(text, start, q.get("span_start"), q.get("span_end"))
             chips = _chips(q)
+            # the header opens the article at the first quote; later ones get their own link
             locate = (f'<button type="button" class="ac-locate" data-doc="{esc(group.doc_id)}" '
                       f'data-spans="{esc(encode_spans(spans))}" data-focus="{i}" '
-                      f'title="Show this quote in the article">in context</button>')
-            stance = q.get("stance")
-            cls = " ac-quote-disputes" if stance == "disputes" else ""
-            blocks.append(
-                f'<figure class="ac-quote-wrap"><blockquote class="ac-quote{cls}">{body}'
-                f'</blockquote><figcaption class="ac-quote-foot">{chips}{locate}</figcaption>'
-                f"</figure>")
+                      f'title="Show this quote in the article">in context &#8599;</button>'
+                      if i > 0 else "")
+            foot = (f'<figcaption class="ac-quote-foot">{chips}{locate}</figcaption>'
+                    if chips or locate else "")
+            cls = " ac-quote-disputes" if q.get("stance") == "disputes" else ""
+            blocks.append(f'<figure class="ac-quote-wrap"><blockquote class="ac-quote{cls}">'
+                          f"{body}</blockquote>{foot}</figure>")
         out.append(f'<section class="ac-group{" ac-group-related" if related else ""}">'
                    f"{_source_header(group, spans, related)}{''.join(blocks)}</section>")
     return "".join(out)

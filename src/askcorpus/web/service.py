@@ -83,6 +83,8 @@ class ChatService:
             n = _k(k, self.default_k)
             if n is None:
                 raise AskCorpusError(f"k must be a whole number, not {k!r}")
+            if not 1 <= n <= 50:  # checked here too: Pipeline.ask reads k=0 as "the default"
+                raise AskCorpusError("the number of quotes must be between 1 and 50")
             answer = self.pipeline.ask(q, history=_history(history), k=n,
                                        mode=mode or self.default_mode, paths=_filters(filters))
             return answer.to_dict()

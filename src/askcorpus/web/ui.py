@@ -151,16 +151,23 @@ def build(service: ChatService, *, concurrency: int = 2) -> gr.Blocks:
         # -- wiring -------------------------------------------------------------------------
         quiet: dict[str, Any] = {"api_visibility": "private", "show_progress": "hidden"}
         cheap = {**quiet, "concurrency_limit": None}  # no model involved: never queued behind asks
-        heavy = {**quiet, "concurrency_limit": concurrency, "concurrency_id": "ask"}
+        # answering: at most `concurrency` at once, shared with /ask; "minimal" shows queue position
+        heavy = {**quiet, "show_progress": "minimal", "concurrency_limit": concurrency,
+                 "concurrency_id": "ask"}
         poll_out = [status, timer, question, send, transcript, stats, filters]
         timer.tick(poll, [turns], poll_out, **cheap)
         demo.load(poll, [turns], poll_out, **cheap)
 
         ask_in = [turns, k, mode, filters]
         ask_out = [transcript, turns, question, send]
-        for event in (question.submit, send.click):
-            event(begin, [question, turns], ask_out, **cheap).then(finish, ask_in, ask_out,
-                                                                   **heavy)
+        # The Enter-key chain is also reachable as /chat_begin + /chat_answer ("undocumented":
+        # not listed, but callable by gradio_client, which keeps one State per Client).
+        question.submit(begin, [question, turns], ask_out, **{
+            **cheap, "api_visibility": "undocumented", "api_name": "chat_begin"}).then(
+            finish, ask_in, ask_out, **{**heavy, "api_visibility": "undocumented",
+                                        "api_name": "chat_answer"})
+        send.click(begin, [question, turns], ask_out, **cheap).then(finish, ask_in, ask_out,
+                                                                    **heavy)
         transcript.example(begin_example, [turns], ask_out, **cheap).then(
             finish, ask_in, ask_out, **heavy)
         transcript.source(open_source, None, [article, tabs], **cheap).then(

@@ -1,0 +1,164 @@
+"""Tune the answer stage offline: cache candidate features once, then search weights fast.
+
+    python benchmarks/tune_answer.py collect --seed eval/seed_questions.jsonl --index index
+    python benchmarks/tune_answer.py collect --squad ../shared/data/squad_v2/dev-v2.0.half-a.json
+    python benchmarks/tune_answer.py search
+
+`collect` runs retrieval and sentence features with the real model and pickles them to
+.cache/tune/*.pkl; `search` grid-searches the ranking weights (answer@1/@3 on answerable
+questions) and fits the abstention model (logistic regression), printing before/after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import pickle
+import random
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from askcorpus.answer import AnswerSettings, gather, rank, select_quotes
+from askcorpus.config import Settings, force_offline
+from askcorpus.evaluate import load_questions
+from askcorpus.followup import resolve_followup
+from askcorpus.metrics import answer_hit
+from askcorpus.types import DocInfo
+
+CACHE = Path(".cache/tune")
+
+
+class _Infos:
+    def doc_infos(self, ids):  # type: ignore[no-untyped-def]
+        return {d: DocInfo(id=d, path=d, title="", format="txt") for d in ids}
+
+
+def collect(args: argparse.Namespace) -> None:
+    from askcorpus.datasets import prepare_squad
+    from askcorpus.pipeline import Pipeline
+    from askcorpus.retrieve import retrieve
+
+    force_offline()
+    base = Settings.from_env()
+    if args.squad:
+        _, settings, qs = prepare_squad(Path(args.squad), base)
+        name = "squad"
+    else:
+        settings, qs, name = base.replace(index=Path(args.index)), load_questions(
+            Path(args.seed)), "seed"
+    if args.sample and args.sample < len(qs):
+        qs = random.Random(0).sample(qs, args.sample)
+    pipe = Pipeline(settings)
+    pipe.index()
+    by_id = {q.id: q for q in qs}
+    cfg = AnswerSettings(max_hits=args.hits)
+    rows = []
+    for n, q in enumerate(qs, 1):
+        history = [by_id[q.follow_up_of].question] if q.follow_up_of in by_id else []
+        text = resolve_followup(q.question, history)
+        qvec = pipe.embedder.embed_query(text)
+        hits = retrieve(pipe.store, text, qvec, mode="hybrid", k=30,
+                        candidates=settings.candidates)
+        c = gather(text, hits, pipe.store, pipe.embedder, qvec, cfg)
+        rows.append({"q": q, "cands": c})
+        if n % 50 == 0:
+            print(f"{n}/{len(qs)}", file=sys.stderr)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / f"{name}.pkl", "wb") as f:
+        pickle.dump(rows, f)
+    print(f"wrote {CACHE / name}.pkl ({len(rows)} questions)")
+
+
+def answer_at(rows: list[dict], cfg: AnswerSettings, ks=(1, 3)) -> dict[str, float]:
+    hits = {k: 0 for k in ks}
+    n = 0
+    for r in rows:
+        q, c = r["q"], r["cands"]
+        if not q.answerable or not c.keys:
+            n += q.answerable
+            continue
+        n += 1
+        quotes = select_quotes(c, rank(c, cfg), _Infos(), max(ks), cfg)  # type: ignore[arg-type]
+        texts = [x.text for x in quotes]
+        for k in ks:
+            hits[k] += answer_hit(texts, q.answers, k)
+    return {f"answer@{k}": hits[k] / max(n, 1) for k in ks}
+
+
+def abstain_features(rows: list[dict], cfg: AnswerSettings) -> tuple[np.ndarray, np.ndarray]:
+    X, y = [], []
+    for r in rows:
+        c = r["cands"]
+        if not c.keys:
+            X.append([1.0, 0, 0, 0, c.oov, 0])
+        else:
+            s = rank(c, cfg)
+            b = int(np.argmax(s))
+            f = c.feats[b]
+            X.append([1.0, f[0], f[1], f[3], c.oov, s[b]])
+        y.append(1.0 if r["q"].answerable else 0.0)
+    return np.asarray(X), np.asarray(y)
+
+
+def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1e-2, steps: int = 4000) -> np.ndarray:
+    w = np.zeros(X.shape[1])
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-(X @ w)))
+        grad = X.T @ (p - y) / len(y) + l2 * np.r_[0, w[1:]]
+        w -= 1.0 * grad
+    return w
+
+
+def abstain_report(X: np.ndarray, y: np.ndarray, w: np.ndarray, thr: float = 0.5) -> str:
+    p = 1 / (1 + np.exp(-(X @ w)))
+    pred_abstain = p < thr
+    should = y == 0
+    tp = float(np.sum(pred_abstain & should))
+    prec = tp / max(1, pred_abstain.sum())
+    rec = tp / max(1, should.sum())
+    return f"abstain P={prec:.3f} R={rec:.3f} answered-rate-on-answerable={np.mean(~pred_abstain[~should]):.3f}"
+
+
+def search(args: argparse.Namespace) -> None:
+    sets = {p.stem: pickle.load(open(p, "rb")) for p in sorted(CACHE.glob("*.pkl"))}
+    base = AnswerSettings()
+    for name, rows in sets.items():
+        print(name, "current", answer_at(rows, base))
+    grid = itertools.product([0.3, 0.5, 0.7], [0.2, 0.35, 0.5, 0.7], [0.0, 0.05, 0.15],
+                             [0.0, 0.1, 0.2, 0.3], [0.0, 0.1, 0.25], [0.8, 0.9, 1.01])
+    best, best_w = -1.0, None
+    for wc, wl, wp, wo, wch, nr in grid:
+        cfg = AnswerSettings(weights=(wc, wl, wp, wo, wch), neighbour_ratio=nr)
+        total = 0.0
+        for name, rows in sets.items():
+            m = answer_at(rows, cfg)
+            total += m["answer@1"] + m["answer@3"]
+        if total > best:
+            best, best_w = total, cfg
+    assert best_w is not None
+    print("best weights", best_w.weights, "neighbour_ratio", best_w.neighbour_ratio)
+    for name, rows in sets.items():
+        print(name, "tuned", answer_at(rows, best_w))
+    X = np.concatenate([abstain_features(r, best_w)[0] for r in sets.values()])
+    y = np.concatenate([abstain_features(r, best_w)[1] for r in sets.values()])
+    w = fit_logistic(X, y)
+    print("abstain model", np.round(w, 3).tolist())
+    for name, rows in sets.items():
+        Xs, ys = abstain_features(rows, best_w)
+        print(name, abstain_report(Xs, ys, w))
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("collect")
+    c.add_argument("--seed")
+    c.add_argument("--index", default="index")
+    c.add_argument("--squad")
+    c.add_argument("--sample", type=int, default=0)
+    c.add_argument("--hits", type=int, default=12)
+    sub.add_parser("search")
+    a = ap.parse_args()
+    collect(a) if a.cmd == "collect" else search(a)
