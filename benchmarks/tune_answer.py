@@ -23,7 +23,7 @@ import numpy as np
 from askcorpus.answer import AnswerSettings, gather, rank, select_quotes
 from askcorpus.config import Settings, force_offline
 from askcorpus.evaluate import load_questions
-from askcorpus.followup import resolve_followup
+from askcorpus.followup import focus_of, resolve_followup
 from askcorpus.metrics import answer_hit
 from askcorpus.types import DocInfo
 
@@ -61,7 +61,8 @@ def collect(args: argparse.Namespace) -> None:
         qvec = pipe.embedder.embed_query(text)
         hits = retrieve(pipe.store, text, qvec, mode="hybrid", k=30,
                         candidates=settings.candidates)
-        c = gather(text, hits, pipe.store, pipe.embedder, qvec, cfg)
+        c = gather(text, hits, pipe.store, pipe.embedder, qvec, cfg,
+                   focus=focus_of(q.question, text))
         rows.append({"q": q, "cands": c})
         if n % 50 == 0:
             print(f"{n}/{len(qs)}", file=sys.stderr)
@@ -118,11 +119,12 @@ def abstain_report(X: np.ndarray, y: np.ndarray, w: np.ndarray, thr: float = 0.5
     tp = float(np.sum(pred_abstain & should))
     prec = tp / max(1, pred_abstain.sum())
     rec = tp / max(1, should.sum())
-    return f"abstain P={prec:.3f} R={rec:.3f} answered-rate-on-answerable={np.mean(~pred_abstain[~should]):.3f}"
+    kept = np.mean(~pred_abstain[~should])
+    return f"abstain P={prec:.3f} R={rec:.3f} answered-rate-on-answerable={kept:.3f}"
 
 
 def search(args: argparse.Namespace) -> None:
-    sets = {p.stem: pickle.load(open(p, "rb")) for p in sorted(CACHE.glob("*.pkl"))}
+    sets = {p.stem: pickle.loads(p.read_bytes()) for p in sorted(CACHE.glob("*.pkl"))}
     base = AnswerSettings()
     for name, rows in sets.items():
         print(name, "current", answer_at(rows, base))
@@ -132,7 +134,7 @@ def search(args: argparse.Namespace) -> None:
     for wc, wl, wp, wo, wch, nr in grid:
         cfg = AnswerSettings(weights=(wc, wl, wp, wo, wch), neighbour_ratio=nr)
         total = 0.0
-        for name, rows in sets.items():
+        for rows in sets.values():
             m = answer_at(rows, cfg)
             total += m["answer@1"] + m["answer@3"]
         if total > best:

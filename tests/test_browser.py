@@ -31,18 +31,24 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
 ]
 
-HOSTILE_ARTICLE = """\
-<img src=x onerror="window.__xss=1;alert(1)"> Iran arms shipment report
-Reuters Wire <script>window.__xss=1;alert(1)</script>
-
-TEHRAN - Iran gave Russia hundreds of Shahed attack drones <img src=x onerror="window.__xss=1;alert(1)"> and short-range ballistic missiles <script>window.__xss=1;alert(1)</script>, Western officials said on Tuesday.
-Read more: [click](javascript:window.__xss=1;alert(1)) and ![x](javascript:window.__xss=1;alert(1)) or <a href="javascript:window.__xss=1;alert(1)">this link</a>.
-The drones were shipped across the Caspian Sea ${window.__xss=1} {{constructor.constructor('window.__xss=1')()}} <svg onload="window.__xss=1"></svg> <iframe src="javascript:window.__xss=1"></iframe> according to the same officials.
-"""
-NEUTRAL_ARTICLE = """\
-Poland presents air-defence plan
-Warsaw asked its allies to back a plan to shoot down Russian drones over western Ukraine. Six countries said they supported the idea.
-"""
+XSS = "window.__xss=1;alert(1)"  # what every payload would run: a flag and a dialog
+HOSTILE_ARTICLE = "\n".join([
+    f'<img src=x onerror="{XSS}"> Iran arms shipment report',
+    f"Reuters Wire <script>{XSS}</script>",
+    "",
+    f'TEHRAN - Iran gave Russia hundreds of Shahed attack drones <img src=x onerror="{XSS}"> '
+    f"and short-range ballistic missiles <script>{XSS}</script>, Western officials said on "
+    "Tuesday.",
+    f"Read more: [click](javascript:{XSS}) and ![x](javascript:{XSS}) or "
+    f'<a href="javascript:{XSS}">this link</a>.',
+    "The drones were shipped across the Caspian Sea ${window.__xss=1} "
+    "{{constructor.constructor('window.__xss=1')()}} <svg onload=\"window.__xss=1\"></svg> "
+    '<iframe src="javascript:window.__xss=1"></iframe> according to the same officials.',
+    "",
+])
+NEUTRAL_ARTICLE = ("Poland presents air-defence plan\nWarsaw asked its allies to back a plan to "
+                   "shoot down Russian drones over western Ukraine. Six countries said they "
+                   "supported the idea.\n")
 
 
 def free_port() -> int:
@@ -111,10 +117,17 @@ class Watched:
             self.external.append(url)
             route.abort()
 
+    def wait_styled(self) -> None:
+        """Until our stylesheet applies (gradio adds custom CSS after mounting the page)."""
+        self.page.wait_for_function(
+            "() => getComputedStyle(document.querySelector('#ac-transcript')).overflowY"
+            " === 'auto'")
+
     def wait_ready(self, timeout: float = 120_000) -> None:
         self.page.wait_for_function(
             "(sel) => { const e = document.querySelector(sel); return e && !e.disabled; }",
             arg=INPUT, timeout=timeout)
+        self.wait_styled()
 
     def ask(self, question: str) -> Any:
         n = self.page.locator("#ac-transcript .ac-turn").count()
@@ -226,8 +239,11 @@ def test_hostile_article_stays_inert(browser: Any, chat_app: Any, tmp_path: Path
         page = w.page
         page.goto(app.url)
         page.wait_for_selector("#ac-status .ac-status-busy")
+        w.wait_styled()
         assert page.locator(INPUT).first.is_disabled()
         assert page.locator("#ac-send").is_disabled()
+        assert "Preparing the index" in page.locator("#ac-transcript").inner_text()
+        assert page.locator("#ac-transcript .ac-example").count() == 0  # not the seed corpus
         page.screenshot(path=str(ARTIFACTS / "starting.png"))
         gate.set()
         w.wait_ready()
@@ -251,7 +267,8 @@ def test_hostile_article_stays_inert(browser: Any, chat_app: Any, tmp_path: Path
             ...a.querySelectorAll('img, script, iframe, object, embed, a[href]')]);
           const handlers = [...document.querySelectorAll('*')].filter((e) =>
             [...e.attributes].some((at) => at.name.startsWith('on')));
-          const js = [...document.querySelectorAll('[href^="javascript:" i], [src^="javascript:" i]')];
+          const js = [...document.querySelectorAll(
+            '[href^="javascript:" i], [src^="javascript:" i]')];
           return [...bad, ...handlers, ...js].map((e) => e.outerHTML.slice(0, 120)); }""")
         assert injected == []
         assert w.external == [] and w.errors == [], (w.external, w.errors)

@@ -295,6 +295,15 @@ def test_transcript_welcome_examples_and_pending_turn() -> None:
     assert [b["data-example"] for b in buttons] == ["Who <b>?", "What?"]
     assert all("disabled" in b for b in buttons)
     assert "Ask 5 news articles" in welcome
+    busy = {"phase": "indexing", "message": "Embedding passages: 5/20 chunks", "done": 5,
+            "total": 20, "ready": False}
+    preparing = render.render_transcript([], ["Q?"], ready=False, status=busy)
+    assert "Preparing the index" in preparing and "Embedding passages: 5/20" in preparing
+    assert 'value="5" max="20"' in preparing
+    failed = render.render_transcript([], [], ready=False,
+                                      status={"phase": "error", "message": "no <articles>"})
+    assert "not available" in failed and "no &lt;articles&gt;" in failed
+    assert "Preparing" not in render.render_transcript([], [], ready=True, status=busy)
     pending = render.render_transcript([{"question": "Q1", "answer": None, "error": None}])
     assert "Searching the articles" in pending and "Q1" in pending
 

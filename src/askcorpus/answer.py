@@ -13,12 +13,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from .answer_types import OTHER, offers, question_type
-from .hedges import flag_text
+from .hedges import doubts, flag_text
 from .lexical import tokenize
 from .sentences import sentence_spans
 from .store import StoredIndex
@@ -43,6 +43,7 @@ class AnswerSettings:
     max_hits: int = 12  # chunks read for candidate sentences
     max_sentences: int = 96
     neighbour_ratio: float = 0.9  # a neighbour joins the quote if it scores this close
+    support_ratio: float = 0.8  # quotes scoring this close to the best count as agreeing
 
 
 @dataclass
@@ -74,21 +75,30 @@ def _doc_sentences(index: StoredIndex, doc_id: str,
     return cache[doc_id]
 
 
-def lexical_overlap(question_tokens: Sequence[str], idf: dict[str, float], text: str) -> float:
-    if not question_tokens:
+def lexical_overlap(weights: dict[str, float], text: str) -> float:
+    """Share of the question's word weight (idf, lower for context words) the text contains."""
+    if not weights:
         return 0.0
     have = set(tokenize(text))
-    total = sum(idf.get(t, 0.0) for t in set(question_tokens)) or 1.0
-    return sum(idf.get(t, 0.0) for t in set(question_tokens) if t in have) / total
+    total = sum(weights.values()) or 1.0
+    return sum(w for t, w in weights.items() if t in have) / total
 
 
 def gather(question: str, hits: Sequence[Hit], index: StoredIndex, embedder: object,
-           query_vec: np.ndarray | None, cfg: AnswerSettings) -> Candidates:
-    """Candidate sentences of the retrieved chunks with their features."""
-    qtype = question_type(question)
+           query_vec: np.ndarray | None, cfg: AnswerSettings,
+           focus: str | None = None) -> Candidates:
+    """Candidate sentences of the retrieved chunks with their features.
+
+    ``focus`` is the user's own wording of a follow-up whose ``question`` was expanded with
+    context: its words weigh fully, the context's words half.
+    """
+    focus = focus or question
+    qtype = question_type(focus)
     cands = Candidates(question=question, qtype=qtype)
     q_tokens = tokenize(question)
+    own = set(tokenize(focus))
     idf = index.lexical.idf(q_tokens)
+    lex_weights = {t: idf[t] * (1.0 if t in own else 0.5) for t in set(q_tokens)}
     max_idf = math.log(1.0 + (index.size + 0.5) / 0.5)
     weight = {t: (idf[t] if idf.get(t) else max_idf) for t in set(q_tokens)}
     total = sum(weight.values())
@@ -118,9 +128,9 @@ def gather(question: str, hits: Sequence[Hit], index: StoredIndex, embedder: obj
         dense = vecs @ query_vec.astype(np.float32)
     rows = []
     for key, text, cos in zip(cands.keys, cands.texts, dense):
-        offer = offers(qtype, text, question) if qtype != OTHER else None
+        offer = offers(qtype, text, focus) if qtype != OTHER else None
         cands.offers.append(offer.spans if offer else ())
-        rows.append((float(cos), lexical_overlap(q_tokens, idf, text), prior[key][0],
+        rows.append((float(cos), lexical_overlap(lex_weights, text), prior[key][0],
                      1.0 if offer else 0.0, prior[key][1]))
     cands.feats = np.asarray(rows, np.float32)
     return cands
@@ -142,21 +152,77 @@ def confidence(cands: Candidates, scores: np.ndarray, cfg: AnswerSettings) -> fl
 
 
 def compose(question: str, hits: Sequence[Hit], index: StoredIndex, embedder: object,
-            query_vec: np.ndarray | None, *, k: int,
-            settings: AnswerSettings | None = None) -> Answer:
+            query_vec: np.ndarray | None, *, k: int, settings: AnswerSettings | None = None,
+            focus: str | None = None) -> Answer:
     cfg = settings or AnswerSettings()
-    cands = gather(question, hits, index, embedder, query_vec, cfg)
+    cands = gather(question, hits, index, embedder, query_vec, cfg, focus=focus)
     if not cands.keys:
         return Answer(question=question, answered=False, message=NO_ANSWER)
     scores = rank(cands, cfg)
-    quotes = select_quotes(cands, scores, index, k, cfg)
+    quotes = collapse_copies(select_quotes(cands, scores, index, k + 2, cfg), index)[:k]
     conf = confidence(cands, scores, cfg)
     if conf < cfg.abstain_threshold:
         return Answer(question=question, answered=False, message=NO_ANSWER,
                       related=tuple(quotes[:3]), confidence=conf)
-    n_docs = len({q.doc.id for q in quotes})
+    extra = agreement(quotes, cands.qtype, cfg)
     return Answer(question=question, answered=True, quotes=tuple(quotes), confidence=conf,
-                  message=f"{n_docs} article{'s' if n_docs != 1 else ''} quoted.")
+                  message=extra.pop("message"), extra=extra)
+
+
+def collapse_copies(quotes: list[Quote], index: StoredIndex) -> list[Quote]:
+    """Near-duplicate articles count once: keep the best quote, list every copy's paths."""
+    out: list[Quote] = []
+    seen: set[str] = set()
+    for q in quotes:
+        group = q.doc.cluster or q.doc.id
+        if group in seen:
+            continue
+        seen.add(group)
+        members = index.cluster_members(group) if q.doc.cluster else []
+        if len(members) > 1:
+            paths = tuple(dict.fromkeys(p for m in [q.doc, *members] for p in m.paths))
+            q = replace(q, doc=replace(q.doc, paths=paths))
+        out.append(q)
+    return out
+
+
+def agreement(quotes: list[Quote], qtype: str, cfg: AnswerSettings) -> dict[str, object]:
+    """Who says what: articles that agree, and whether the quotes disagree or doubt."""
+    if not quotes:
+        return {"message": NO_ANSWER, "agree_count": 0, "disputed": False, "articles": []}
+    top = quotes[0].score
+    support = [q for q in quotes if q.score >= cfg.support_ratio * top]
+    reporting = {q.doc.cluster or q.doc.id for q in support if q.stance == "reports"}
+    doubting = {q.doc.cluster or q.doc.id for q in support if q.stance == "doubts"}
+    reason = None
+    if reporting and doubting:
+        reason = "some quotes report the claim, others say it is unconfirmed or dispute it"
+    elif doubting and not reporting:
+        reason = "the quotes themselves say the claim is unconfirmed or disputed"
+    if qtype == "number":
+        figures = {}
+        for q in support:
+            if q.span_start is not None and q.span_end is not None and q.span_end - q.span_start \
+                    < len(q.text) and q.span_start >= q.start:
+                fig = q.text[q.span_start - q.start:q.span_end - q.start]
+                if any(ch.isdigit() for ch in fig):
+                    figures.setdefault(fig, set()).add(q.doc.cluster or q.doc.id)
+        if len(figures) > 1 and len({d for v in figures.values() for d in v}) > 1:
+            reason = "articles give different figures: " + ", ".join(sorted(figures))
+    articles: dict[str, dict[str, object]] = {}
+    for n, q in enumerate(quotes):
+        a = articles.setdefault(q.doc.cluster or q.doc.id, {
+            "doc_id": q.doc.id, "title": q.doc.title, "outlet": q.doc.outlet,
+            "date": q.doc.date, "paths": list(q.doc.paths), "quotes": [], "stances": []})
+        a["quotes"].append(n)  # type: ignore[attr-defined]
+        a["stances"].append(q.stance)  # type: ignore[attr-defined]
+    n_agree = len(reporting) or len({q.doc.cluster or q.doc.id for q in support})
+    plural = "s" if n_agree != 1 else ""
+    message = f"{n_agree} article{plural} {'agree' if n_agree != 1 else 'says so'}."
+    if reason:
+        message += f" Contested: {reason}."
+    return {"message": message, "agree_count": n_agree, "disputed": reason is not None,
+            "dispute_reason": reason, "articles": list(articles.values())}
 
 
 def select_quotes(cands: Candidates, scores: np.ndarray, index: StoredIndex, k: int,
@@ -215,4 +281,5 @@ def _quote(text: str, sents: list[tuple[int, int]], lo: int, hi: int, best: int,
         span_start, span_end = sents[best][0] + a, sents[best][0] + b
     flags, terms = flag_text(quote_text)
     return Quote(text=quote_text, doc=info, start=start, end=end, score=score,
-                 span_start=span_start, span_end=span_end, flags=flags, flag_terms=terms)
+                 span_start=span_start, span_end=span_end, flags=flags, flag_terms=terms,
+                 stance="doubts" if doubts(quote_text) else "reports")

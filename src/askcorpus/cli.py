@@ -138,8 +138,8 @@ def _print_answer(answer: dict[str, Any]) -> None:
 @_INDEX
 @click.option("-k", "--top-k", type=click.IntRange(1, 50), default=None,
               help="Number of quotes [default: 5].")
-@click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), default=None,
-              help="Retrieval mode [default: hybrid].")
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25", "rerank"]), default=None,
+              help="Retrieval mode [default: hybrid]; rerank needs ASKCORPUS_RERANKER.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per question (JSON Lines).")
 def ask_cmd(question: str, index_dir: Path | None, top_k: int | None, mode: str | None,
             as_json: bool) -> None:
@@ -166,6 +166,43 @@ def ask_cmd(question: str, index_dir: Path | None, top_k: int | None, mode: str 
         else:
             _print_answer(answer)
     sys.exit(status)
+
+
+# ------------------------------------------------------------------------------ show
+@main.command("show")
+@click.argument("article")
+@_INDEX
+@click.option("--at", "at", default=None, metavar="START:END",
+              help="Highlight this quote (offsets from `ask --json`).")
+def show_cmd(article: str, index_dir: Path | None, at: str | None) -> None:
+    """Print an ARTICLE (path, path#record or id) with a quote highlighted."""
+    from .errors import QuestionError
+    from .pipeline import Pipeline
+
+    pipeline = Pipeline(_settings(index=index_dir))
+
+    def load() -> dict[str, Any]:
+        info = pipeline.store.find_document(article)
+        if info is None:
+            raise QuestionError(f"no article {article!r} in the index (see `askcorpus info`)")
+        return pipeline.article(info.id)
+
+    doc = _run(load)
+    text = doc["text"]
+    start, end = 0, 0
+    if at:
+        try:
+            start, end = (int(x) for x in at.split(":", 1))
+        except ValueError:
+            _fail(QuestionError(f"--at wants START:END offsets, got {at!r}"))
+        if not 0 <= start <= end <= len(text):
+            _fail(QuestionError(f"--at {at} is outside the article (0:{len(text)})"))
+    head = " · ".join(x for x in (doc["title"], doc.get("outlet"), doc.get("date")) if x)
+    click.secho(head, bold=True)
+    click.secho(", ".join(doc["paths"]), dim=True)
+    click.echo("")
+    click.echo(text[:start] + click.style(text[start:end], reverse=True, bold=True)
+               + text[end:])
 
 
 # ------------------------------------------------------------------------------ info
@@ -215,7 +252,7 @@ def info_cmd(index_dir: Path | None, as_json: bool) -> None:
 @_INDEX
 @click.option("-k", "--top-k", type=click.IntRange(1, 50), default=10, show_default=True,
               help="Quotes asked for per question (answer@k uses the first k).")
-@click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), default=None)
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25", "rerank"]), default=None)
 @click.option("--compare", default=None, help="Modes side by side, e.g. dense,bm25,hybrid.")
 @click.option("--beir", "beir_dir", type=click.Path(path_type=Path), default=None,
               help="A BEIR folder (corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv).")

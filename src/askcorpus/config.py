@@ -45,7 +45,8 @@ class Settings:
     hnsw_m: int = 32
     hnsw_ef_search: int = 128
     top_k: int = 5
-    mode: str = "hybrid"  # dense | bm25 | hybrid
+    mode: str = "hybrid"  # dense | bm25 | hybrid | rerank (hybrid, then a cross-encoder)
+    reranker: str = ""  # a local CrossEncoder folder; empty: no reranker (none ships offline)
     candidates: int = 50  # chunks fetched from each retriever before fusion
     rrf_k: int = 60
     max_file_mb: float = 20.0

@@ -20,12 +20,9 @@ def _modes(compare: str | None, mode: str | None, default: str) -> list[str]:
         return [mode or default]
     modes = [m.strip() for m in compare.split(",") if m.strip()]
     for m in modes:
-        if m == "rerank":
-            raise AskCorpusError("no cross-encoder reranker can be loaded offline here (none ships "
-                                 "its weights in a package); compare dense, bm25 and hybrid")
-        if m not in MODES:
+        if m not in (*MODES, "rerank"):
             raise AskCorpusError(f"unknown mode {m!r} in --compare; choose from "
-                                 f"{', '.join(MODES)}")
+                                 f"{', '.join(MODES)}, rerank")
     return modes
 
 
@@ -59,6 +56,9 @@ def run_eval(settings: Settings, *, questions: Path | None, k: int, mode: str | 
         raise AskCorpusError("give exactly one of: a QUESTIONS.jsonl file, --beir DIR, "
                              "--squad FILE")
     modes = _modes(compare, mode, settings.mode)
+    if "rerank" in modes and not settings.reranker:
+        raise AskCorpusError("--compare rerank needs a cross-encoder: set ASKCORPUS_RERANKER to a "
+                             "local CrossEncoder folder (no package ships one offline)")
     if beir_dir is not None:
         return _run_beir(settings, beir_dir, split, modes, limit, cache, progress)
     if squad_file is not None:

@@ -36,3 +36,15 @@ def flag_text(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         flags.append("unconfirmed")
         terms.append(re.search(r"\w+ expected to", text, re.IGNORECASE).group(0))  # type: ignore[union-attr]
     return tuple(flags), tuple(dict.fromkeys(terms))
+
+
+_DOUBT = re.compile(
+    r"\b(?:not (?:been |yet )?(?:publicly |officially |independently )?confirmed|"
+    r"no official confirmation|unconfirmed|unverified|could not (?:be )?(?:verified|confirmed)|"
+    r"den(?:y|ies|ied)|dismiss(?:ed|es)|reject(?:ed|s)|refut(?:ed|es)|false|fake|disputed?|"
+    r"contradict\w*|allegedly|baseless|no evidence|remains? unclear|if confirmed)\b", re.I)
+
+
+def doubts(text: str) -> bool:
+    """Does the sentence itself cast doubt on a claim (unconfirmed, denied, disputed)?"""
+    return bool(_DOUBT.search(text))

@@ -21,6 +21,7 @@ from .config import Settings
 from .errors import AskCorpusError, CorpusError
 from .ingest import load_corpus
 from .lexical import BM25_PARAMS, Lexical, tokenize_many
+from .neardup import clusters, signature
 from .store import (
     SCHEMA_VERSION,
     build_vector_index,
@@ -35,7 +36,7 @@ from .types import Chunk, Document, Skipped
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 # Bump when ingestion or chunking changes what is derived from the same files (spans, titles,
 # outlets): indexes built before are then rebuilt instead of keeping stale derived data.
-INGEST_VERSION = 2
+INGEST_VERSION = 3
 
 
 @dataclass
@@ -95,6 +96,7 @@ def build_index(
         previous, why = _previous(folder, key, rebuild)
         summary.rebuilt = why
         reusable: dict[str, Any] = {}
+        old_minhash: dict[str, bytes] = {}
         if previous is not None:
             old_docs: dict[str, Any] = previous.manifest.get("documents", {})
             new_ids = {d.id for d in docs}
@@ -116,6 +118,7 @@ def build_index(
                 return summary
             if why is None:
                 reusable = previous.doc_vectors()
+                old_minhash = previous.minhashes()
             previous.close()
 
         chunker = Chunker(count_tokens, chunker_settings)
@@ -159,6 +162,9 @@ def build_index(
 
         if progress:
             progress("indexing", 0, 1)
+        minhashes = {d.id: old_minhash.get(d.id) or signature(d.text).tobytes() for d in docs}
+        groups = clusters([d.id for d in docs],
+                          [np.frombuffer(minhashes[d.id], dtype=np.uint64) for d in docs])
         lexical = Lexical.build(tokenize_many(indexed))
         vindex = build_vector_index(vectors, embedder.dim, ann_threshold=settings.ann_threshold,
                                     hnsw_m=settings.hnsw_m)
@@ -178,12 +184,14 @@ def build_index(
             "lexical": BM25_PARAMS,
             "vector_index": {"type": vtype, "metric": "inner_product",
                              "ann_threshold": settings.ann_threshold, "hnsw_m": settings.hnsw_m},
-            "counts": {"documents": len(docs), "chunks": len(chunks)},
+            "counts": {"documents": len(docs), "chunks": len(chunks),
+                       "near_duplicate_groups": len({g for i, g in groups.items() if i != g})},
             "documents": {d.id: _doc_entry(d, per_doc.get(d.id, 0)) for d in docs},
             "skipped": summary.skipped,
         }
         gen = write_generation(folder, manifest=manifest, docs=docs, chunks=chunks,
-                               vectors=vectors, lexical=lexical, vector_index=vindex)
+                               vectors=vectors, lexical=lexical, vector_index=vindex,
+                               clusters=groups, minhashes=minhashes)
         if progress:
             progress("indexing", 1, 1)
     summary.documents = len(docs)
@@ -206,7 +214,7 @@ def _previous(folder: Path, key: dict[str, Any], rebuild: bool) -> tuple[Any, st
     if rebuild:
         return previous, "--rebuild requested"
     if manifest.get("build_key") != key:
-        return previous, "model or chunker settings changed"
+        return previous, "build settings changed (model, chunker or ingestion version)"
     return previous, None
 
 

@@ -16,6 +16,7 @@ from .config import Settings
 from .embedding import ModelSpec, SentenceTransformerEmbedder, resolve_model
 from .errors import IndexMismatchError, ModelError, QuestionError
 from .indexer import IndexSummary, Progress, build_index, build_key
+from .rerank import CrossEncoderReranker, rerank
 from .retrieve import MODES, retrieve
 from .store import StoredIndex, current_generation, open_index, read_manifest
 from .types import Answer, DocInfo
@@ -58,8 +59,10 @@ class Pipeline:
     """Owns one index and one embedder, both loaded on first use (never at construction)."""
 
     def __init__(self, settings: Settings, embedder: Any | None = None,
-                 answer_settings: AnswerSettings | None = None) -> None:
+                 answer_settings: AnswerSettings | None = None,
+                 reranker: Any | None = None) -> None:
         self.settings = settings
+        self._reranker = reranker
         self.answer_settings = answer_settings or AnswerSettings()
         self._embedder = embedder
         self._spec: ModelSpec | None = None
@@ -158,40 +161,58 @@ class Pipeline:
             k: int | None = None, mode: str | None = None,
             paths: Sequence[str] | None = None) -> Answer:
         """Answer one question with quotes; ``paths`` limits the search to those articles."""
-        from .followup import resolve_followup
+        from .followup import focus_of, resolve_followup
 
         q = clean_question(question, self.settings.max_question_chars)
         k = k or self.settings.top_k
         mode = mode or self.settings.mode
-        if mode not in MODES:
-            raise QuestionError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+        reranker = self._reranker_for(mode)
         if k < 1 or k > 50:
             raise QuestionError("the number of quotes must be between 1 and 50")
         resolved = resolve_followup(q, history or [])
         store = self.store
         allowed = self._allowed(store, paths) if paths else None
         qvec = self.embedder.embed_query(resolved) if mode != "bm25" else None
-        hits = retrieve(store, resolved, qvec, mode=mode, k=max(k * 3, 10),
+        hits = retrieve(store, resolved, qvec, mode="hybrid" if reranker else mode,
+                        k=max(k * 3, 30 if reranker else 10),
                         candidates=self.settings.candidates, rrf_k=self.settings.rrf_k,
                         allowed=allowed)
+        if reranker is not None:
+            hits = rerank(resolved, hits, reranker)
         if qvec is None:
             qvec = self.embedder.embed_query(resolved)
         answer = compose(resolved, hits, store, self.embedder, qvec, k=k,
-                         settings=self.answer_settings)
+                         settings=self.answer_settings, focus=focus_of(q, resolved))
         return Answer(question=q, answered=answer.answered, quotes=answer.quotes,
                       related=answer.related, message=answer.message, resolved_question=resolved,
-                      confidence=answer.confidence, extra={"mode": mode})
+                      confidence=answer.confidence, extra={**answer.extra, "mode": mode})
+
+    def _reranker_for(self, mode: str) -> Any | None:
+        if mode in MODES:
+            return None
+        if mode != "rerank":
+            raise QuestionError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}, "
+                                "rerank")
+        if self._reranker is None:
+            if not self.settings.reranker:
+                raise QuestionError("mode rerank needs a cross-encoder: set ASKCORPUS_RERANKER "
+                                    "to a local CrossEncoder folder (none ships offline)")
+            self._reranker = CrossEncoderReranker(self.settings.reranker)
+        return self._reranker
 
     def rank_documents(self, question: str, *, mode: str | None = None,
                        depth: int = 100) -> list[DocInfo]:
         """Articles ranked for a question (best chunk decides), for retrieval benchmarks."""
         q = clean_question(question, self.settings.max_question_chars)
         mode = mode or self.settings.mode
+        reranker = self._reranker_for(mode)
         store = self.store
         qvec = self.embedder.embed_query(q) if mode != "bm25" else None
         pool = max(self.settings.candidates, depth * 3)
-        hits = retrieve(store, q, qvec, mode=mode, k=pool, candidates=pool,
-                        rrf_k=self.settings.rrf_k)
+        hits = retrieve(store, q, qvec, mode="hybrid" if reranker else mode, k=pool,
+                        candidates=pool, rrf_k=self.settings.rrf_k)
+        if reranker is not None:
+            hits = rerank(q, hits, reranker)
         order = list(dict.fromkeys(h.chunk.doc_id for h in hits))[:depth]
         infos = store.doc_infos(order)
         return [infos[d] for d in order if d in infos]

@@ -45,7 +45,8 @@ _SCHEMA = """
 CREATE TABLE documents (
   id TEXT PRIMARY KEY, path TEXT NOT NULL, paths TEXT NOT NULL, title TEXT NOT NULL,
   format TEXT NOT NULL, outlet TEXT, date TEXT, url TEXT, record TEXT, encoding TEXT,
-  spans TEXT NOT NULL, text TEXT NOT NULL, n_chunks INTEGER NOT NULL
+  spans TEXT NOT NULL, text TEXT NOT NULL, n_chunks INTEGER NOT NULL,
+  cluster TEXT NOT NULL, minhash BLOB
 );
 CREATE TABLE chunks (
   id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(id),
@@ -140,11 +141,22 @@ class StoredIndex:
             return {}
         marks = ",".join("?" * len(doc_ids))
         rows = self.db.execute(
-            "SELECT id, path, paths, title, format, outlet, date, url, record FROM documents "
-            f"WHERE id IN ({marks})", list(doc_ids)).fetchall()
+            "SELECT id, path, paths, title, format, outlet, date, url, record, cluster "
+            f"FROM documents WHERE id IN ({marks})", list(doc_ids)).fetchall()
         return {r[0]: DocInfo(id=r[0], path=r[1], paths=tuple(json.loads(r[2])), title=r[3],
-                              format=r[4], outlet=r[5], date=r[6], url=r[7], record=r[8])
-                for r in rows}
+                              format=r[4], outlet=r[5], date=r[6], url=r[7], record=r[8],
+                              cluster=r[9]) for r in rows}
+
+    def cluster_members(self, cluster: str) -> list[DocInfo]:
+        """Every article in a near-duplicate group."""
+        ids = [r[0] for r in self.db.execute("SELECT id FROM documents WHERE cluster = ?",
+                                             (cluster,))]
+        infos = self.doc_infos(ids)
+        return [infos[i] for i in sorted(infos, key=lambda i: infos[i].path)]
+
+    def minhashes(self) -> dict[str, bytes]:
+        return {r[0]: r[1] for r in self.db.execute("SELECT id, minhash FROM documents")
+                if r[1] is not None}
 
     def doc_text(self, doc_id: str) -> str:
         row = self.db.execute("SELECT text FROM documents WHERE id = ?", (doc_id,)).fetchone()
@@ -165,9 +177,10 @@ class StoredIndex:
                           format=r[4], outlet=r[5], date=r[6], url=r[7], record=r[8]), r[9]
 
     def find_document(self, path: str) -> DocInfo | None:
-        """A document by its path (or ``path#record``), or by its id."""
+        """A document by its path (or ``path#record``), or by its id (or an id prefix)."""
         for info, _ in self.documents():
-            if path in (info.id, info.path) or path in info.paths:
+            if path in (info.id, info.path) or path in info.paths or (
+                    len(path) >= 6 and info.id.startswith(path)):
                 return info
         return None
 
@@ -260,7 +273,8 @@ def build_vector_index(vectors: np.ndarray, dim: int, *, ann_threshold: int, hns
 
 def write_generation(folder: Path, *, manifest: dict[str, Any], docs: Sequence[Document],
                      chunks: Sequence[Chunk], vectors: np.ndarray, lexical: Lexical,
-                     vector_index: Any) -> Path:
+                     vector_index: Any, clusters: dict[str, str],
+                     minhashes: dict[str, bytes]) -> Path:
     """Write a complete generation and make it live. Call while holding ``write_lock``."""
     import faiss
 
@@ -274,10 +288,11 @@ def write_generation(folder: Path, *, manifest: dict[str, Any], docs: Sequence[D
             for c in chunks:
                 n_chunks[c.doc_id] = n_chunks.get(c.doc_id, 0) + 1
             db.executemany(
-                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [(d.id, d.path, json.dumps(list(d.all_paths)), d.title, d.format, d.outlet,
                   d.date, d.url, d.record, d.encoding, json.dumps(d.spans), d.text,
-                  n_chunks.get(d.id, 0)) for d in docs])
+                  n_chunks.get(d.id, 0), clusters.get(d.id, d.id), minhashes.get(d.id))
+                 for d in docs])
             db.executemany('INSERT INTO chunks (id, doc_id, ord, start, "end", text) '
                            "VALUES (?,?,?,?,?,?)",
                            [(i, c.doc_id, c.ord, c.start, c.end, c.text)

@@ -46,6 +46,7 @@ class DocInfo:
     url: str | None = None
     record: str | None = None
     paths: tuple[str, ...] = ()
+    cluster: str | None = None  # near-duplicate group (id of its first member)
 
     @classmethod
     def of(cls, doc: Document) -> DocInfo:
@@ -95,6 +96,7 @@ class Quote:
     span_end: int | None = None
     flags: tuple[str, ...] = ()  # e.g. "unconfirmed", "attributed", "disputed"
     flag_terms: tuple[str, ...] = ()  # the words that raised the flags
+    stance: str | None = None  # "reports" the claim, or "doubts" it (unconfirmed, denied)
 
     def to_dict(self) -> dict[str, Any]:
         d = self.doc
@@ -115,6 +117,8 @@ class Quote:
             "score": round(float(self.score), 6),
             "flags": list(self.flags),
             "flag_terms": list(self.flag_terms),
+            "stance": self.stance,
+            "cluster": d.cluster,
         }
 
 

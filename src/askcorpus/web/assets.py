@@ -31,7 +31,7 @@ watch('value', () => {
   const last = turns[turns.length - 1];
   if (!last) { box.scrollTop = 0; return; }
   const top = last.getBoundingClientRect().top - box.getBoundingClientRect().top;
-  box.scrollTo({top: box.scrollTop + top - 12, behavior: 'smooth'});
+  box.scrollTop = box.scrollTop + top - 12;  // the new question at the top
 });
 """
 
@@ -56,7 +56,7 @@ SCROLL_ARTICLE_JS = "() => { setTimeout(() => window.__acFocusArticle && window.
 # prefixes every comma-separated selector of custom CSS, including those inside `:is()`.)
 _IDS = {"%T": "#ac-transcript", "%A": "#ac-article", "%S": "#ac-stats", "%H": "#ac-header"}
 _CSS = r"""
-.gradio-container { max-width: 1500px !important; margin: 0 auto !important; }
+.gradio-container { width: 100% !important; max-width: 1500px !important; margin: 0 auto !important; }
 #ac-header { align-items: center; gap: 12px; margin-bottom: 2px; flex-wrap: nowrap; }
 #ac-brand { flex: 1 1 auto; }
 #ac-status { flex: 0 1 auto; min-width: 0; }
@@ -80,8 +80,13 @@ _CSS = r"""
 %H .ac-status-error { color: #b91c1c; white-space: normal; }
 %H .ac-status-error .ac-led { background: #ef4444; box-shadow: 0 0 0 3px rgba(239, 68, 68, .18); }
 %H .ac-status-busy .ac-led { animation: ac-pulse 1s ease-in-out infinite; }
-%H .ac-progress { width: 140px; height: 8px; accent-color: var(--color-accent); }
-%H .ac-pct { font-variant-numeric: tabular-nums; }
+%H .ac-progress, %T .ac-progress { -webkit-appearance: none; appearance: none; width: 140px;
+  height: 6px; border: none; border-radius: 999px; overflow: hidden; background: var(--border-color-primary); }
+%H .ac-progress::-webkit-progress-bar, %T .ac-progress::-webkit-progress-bar { background: var(--border-color-primary); }
+%H .ac-progress::-webkit-progress-value, %T .ac-progress::-webkit-progress-value { background: var(--color-accent);
+  border-radius: 999px; transition: width .3s; }
+%H .ac-progress::-moz-progress-bar, %T .ac-progress::-moz-progress-bar { background: var(--color-accent); }
+%H .ac-pct, %T .ac-pct { font-variant-numeric: tabular-nums; font-size: .8rem; }
 %H .ac-status-warn { color: #b45309; overflow: hidden; text-overflow: ellipsis; max-width: 40ch; }
 
 %T .ac-welcome { max-width: 660px; margin: 8vh auto 0; text-align: center; }
@@ -96,6 +101,14 @@ _CSS = r"""
 %T .ac-example:hover:not([disabled]) { border-color: var(--color-accent); color: var(--color-accent);
   box-shadow: 0 2px 8px rgba(79, 70, 229, .12); }
 %T .ac-example[disabled] { opacity: .5; cursor: not-allowed; }
+
+%T .ac-preparing { margin: 28px auto 0; max-width: 420px; padding: 18px 22px; border-radius: 14px;
+  background: var(--background-fill-primary); border: 1px solid var(--border-color-primary);
+  display: flex; flex-direction: column; gap: 8px; align-items: center; }
+%T .ac-preparing p { margin: 0; }
+%T .ac-preparing-bar { display: flex; gap: 10px; align-items: center; min-height: 8px; }
+%T .ac-preparing-bar .ac-progress { width: 260px; }
+%T .ac-preparing-error { border-color: rgba(239, 68, 68, .35); color: #b91c1c; }
 
 %T .ac-turn { margin: 0 0 28px; }
 %T .ac-user { display: flex; justify-content: flex-end; margin: 0 0 10px; }

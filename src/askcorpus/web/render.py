@@ -300,23 +300,45 @@ def render_turn(turn: Mapping[str, Any]) -> str:
             f"</div>{body}</div>")
 
 
+def _progress_bar(done: object, total: object) -> str:
+    d, t = _int(done), _int(total)
+    if d is None or not t:
+        return ""
+    pct = max(0, min(100, round(100 * d / t)))
+    return (f'<progress class="ac-progress" value="{max(0, min(d, t))}" max="{t}" '
+            f'aria-label="{pct}%"></progress><span class="ac-pct">{pct}%</span>')
+
+
+def render_preparing(status: Mapping[str, Any]) -> str:
+    """The welcome screen's card while the index is being built (or why it cannot be)."""
+    if status.get("phase") == "error":
+        return (f'<div class="ac-preparing ac-preparing-error" role="alert"><strong>The index '
+                f'is not available</strong><p>{esc(status.get("message"))}</p></div>')
+    bar = _progress_bar(status.get("done"), status.get("total"))
+    return (f'<div class="ac-preparing" aria-live="polite"><strong>Preparing the index…'
+            f'</strong><p>{esc(status.get("message"))}</p><div class="ac-preparing-bar">{bar}'
+            '</div><p class="ac-muted">The chat opens as soon as it is ready.</p></div>')
+
+
 def render_welcome(examples: Sequence[str], *, documents: int | None = None,
-                   ready: bool = True) -> str:
+                   ready: bool = True, status: Mapping[str, Any] | None = None) -> str:
     what = f"{_plural(documents, 'news article')}" if documents else "the news articles"
     chips = "".join(
         f'<button type="button" class="ac-example" data-example="{esc(q)}"'
         f'{"" if ready else " disabled"}>{esc(q)}</button>' for q in examples)
     tries = f'<div class="ac-examples"><p>Try:</p>{chips}</div>' if examples else ""
+    preparing = render_preparing(status) if status and not ready else ""
     return (f'<div class="ac-welcome"><h2>Ask {esc(what)}</h2>'
             "<p>Every answer is made of verbatim quotes, each with its outlet, title, date and "
             "file. Nothing is generated; when no article answers, you are told so.</p>"
-            f"{tries}</div>")
+            f"{preparing}{tries}</div>")
 
 
 def render_transcript(turns: Sequence[Mapping[str, Any]], examples: Sequence[str] = (), *,
-                      documents: int | None = None, ready: bool = True) -> str:
+                      documents: int | None = None, ready: bool = True,
+                      status: Mapping[str, Any] | None = None) -> str:
     if not turns:
-        return render_welcome(examples, documents=documents, ready=ready)
+        return render_welcome(examples, documents=documents, ready=ready, status=status)
     return f'<div class="ac-turns">{"".join(render_turn(t) for t in turns)}</div>'
 
 
@@ -420,11 +442,6 @@ def render_status(snapshot: Mapping[str, Any]) -> str:
     if snapshot.get("ready"):
         return f'<div class="ac-status ac-status-ready"><span class="ac-led"></span>{message}' \
                f"{warn}</div>"
-    done, total = _int(snapshot.get("done")), _int(snapshot.get("total"))
-    bar = ""
-    if done is not None and total:
-        pct = max(0, min(100, round(100 * done / total)))
-        bar = (f'<progress class="ac-progress" value="{done}" max="{total}" '
-               f'aria-label="{pct}%"></progress><span class="ac-pct">{pct}%</span>')
+    bar = _progress_bar(snapshot.get("done"), snapshot.get("total"))
     return (f'<div class="ac-status ac-status-busy" aria-live="polite"><span class="ac-led">'
             f"</span>{message}{bar}{warn}</div>")

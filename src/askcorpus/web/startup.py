@@ -80,7 +80,9 @@ class Startup:
             log.info("%s (%d items)", label.lower(), total)
         text = f"{label}: {done:,}/{total:,} {unit}".rstrip() if total > 1 else f"{label}…"
         if stage == "chunking" and done >= total:  # the model may load now: say what is next
-            text = f"Read {total:,} articles · embedding new passages…"
+            self._set(phase="indexing", message=f"Read {total:,} articles · embedding new "
+                      "passages…", done=None, total=None)
+            return
         self._set(phase="indexing", message=text, done=done, total=total)
 
     def run(self) -> None:

@@ -38,7 +38,8 @@ def build(service: ChatService, *, concurrency: int = 2) -> gr.Blocks:
         stats = service.startup.stats() or {}
         return render.render_transcript(turns, service.examples(),
                                         documents=stats.get("documents"),
-                                        ready=service.startup.ready)
+                                        ready=service.startup.ready,
+                                        status=service.startup.snapshot())
 
     # -- handlers ---------------------------------------------------------------------------
     def poll(turns: list[dict[str, Any]] | None) -> tuple[Any, ...]:
@@ -151,8 +152,8 @@ def build(service: ChatService, *, concurrency: int = 2) -> gr.Blocks:
         # -- wiring -------------------------------------------------------------------------
         quiet: dict[str, Any] = {"api_visibility": "private", "show_progress": "hidden"}
         cheap = {**quiet, "concurrency_limit": None}  # no model involved: never queued behind asks
-        # answering: at most `concurrency` at once, shared with /ask; "minimal" shows queue position
-        heavy = {**quiet, "show_progress": "minimal", "concurrency_limit": concurrency,
+        # answering: at most `concurrency` at once, shared with /ask (the page shows "Searching…")
+        heavy = {**quiet, "concurrency_limit": concurrency,
                  "concurrency_id": "ask"}
         poll_out = [status, timer, question, send, transcript, stats, filters]
         timer.tick(poll, [turns], poll_out, **cheap)
