@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from askcorpus.answer import AnswerSettings, gather, rank, select_quotes
+from askcorpus.answer import AnswerSettings, abstain_vector, gather, rank, select_quotes
 from askcorpus.config import Settings, force_offline
 from askcorpus.evaluate import load_questions
 from askcorpus.followup import focus_of, resolve_followup
@@ -89,17 +89,8 @@ def answer_at(rows: list[dict], cfg: AnswerSettings, ks=(1, 3)) -> dict[str, flo
 
 
 def abstain_features(rows: list[dict], cfg: AnswerSettings) -> tuple[np.ndarray, np.ndarray]:
-    X, y = [], []
-    for r in rows:
-        c = r["cands"]
-        if not c.keys:
-            X.append([1.0, 0, 0, 0, c.oov, 0])
-        else:
-            s = rank(c, cfg)
-            b = int(np.argmax(s))
-            f = c.feats[b]
-            X.append([1.0, f[0], f[1], f[3], c.oov, s[b]])
-        y.append(1.0 if r["q"].answerable else 0.0)
+    X = [abstain_vector(r["cands"], rank(r["cands"], cfg)) for r in rows]
+    y = [1.0 if r["q"].answerable else 0.0 for r in rows]
     return np.asarray(X), np.asarray(y)
 
 
@@ -128,11 +119,11 @@ def search(args: argparse.Namespace) -> None:
     base = AnswerSettings()
     for name, rows in sets.items():
         print(name, "current", answer_at(rows, base))
-    grid = itertools.product([0.3, 0.5, 0.7], [0.2, 0.35, 0.5, 0.7], [0.0, 0.05, 0.15],
-                             [0.0, 0.1, 0.2, 0.3], [0.0, 0.1, 0.25], [0.8, 0.9, 1.01])
+    grid = itertools.product([0.3, 0.5, 0.7], [0.2, 0.35, 0.5], [0.0, 0.05],
+                             [0.1, 0.2, 0.3], [0.0, 0.1, 0.25], [0.0, 0.1, 0.2], [0.8, 0.9])
     best, best_w = -1.0, None
-    for wc, wl, wp, wo, wch, nr in grid:
-        cfg = AnswerSettings(weights=(wc, wl, wp, wo, wch), neighbour_ratio=nr)
+    for wc, wl, wp, wo, wch, wk, nr in grid:
+        cfg = AnswerSettings(weights=(wc, wl, wp, wo, wch, wk), neighbour_ratio=nr)
         total = 0.0
         for rows in sets.values():
             m = answer_at(rows, cfg)

@@ -211,6 +211,17 @@ def test_chat_follow_up_and_article_panel(browser: Any, chat_app: Any,
         check_article_panel(w, turn.locator(".ac-src").first, real_index.corpus)
         page.screenshot(path=str(ARTIFACTS / "article.png"))
 
+        # the settings reach the engine: one quote per answer
+        page.get_by_role("tab", name="Settings").click()
+        k = page.locator("#ac-k input[type=number]")
+        k.fill("1")
+        k.press("Enter")
+        page.wait_for_timeout(300)
+        turn = w.ask(NK_QUESTION)
+        assert turn.locator(".ac-quote").count() == 1
+        page.wait_for_function(  # focus is back in the question box
+            "() => !!document.activeElement?.closest('#ac-question')", timeout=5_000)
+
         # an invalid question is answered with its message, in the chat
         turn = w.ask("   ")
         assert "empty" in turn.locator(".ac-error").inner_text()

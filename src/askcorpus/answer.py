@@ -25,7 +25,7 @@ from .store import StoredIndex
 from .types import Answer, DocInfo, Hit, Quote
 
 NO_ANSWER = "No article in the corpus answers this."
-FEATURES = ("cos", "lex", "prior", "offer", "chunk")
+FEATURES = ("cos", "lex", "prior", "offer", "chunk", "key")
 _CONTINUES = re.compile(r"^(?:they|this|these|those|it|its|he|she|his|her|such|however|but|"
                         r"moreover|furthermore|meanwhile|that|the move|the idea)\b", re.I)
 _SENT_END = re.compile(r"[.!?…][\"'”’)\]]*$")
@@ -35,13 +35,13 @@ _SOURCE_LINE = re.compile(r"^(?:original\s+)?source:", re.I)
 @dataclass(frozen=True)
 class AnswerSettings:
     # sentence ranking: weights of FEATURES
-    weights: tuple[float, ...] = (0.55, 0.35, 0.05, 0.10, 0.10)
-    # abstention: logistic model over (bias, best cos, best lex, best offer, oov share, best score)
-    abstain: tuple[float, ...] = (-6.0, 6.0, 3.0, 0.8, -4.0, 4.0)
+    weights: tuple[float, ...] = (0.3, 0.35, 0.05, 0.3, 0.25, 0.0)
+    # abstention: logistic model over ABSTAIN_FEATURES (first weight: the bias)
+    abstain: tuple[float, ...] = (-6.0, 6.0, 3.0, 0.8, -4.0, 4.0, 0.0, 0.0)
     abstain_threshold: float = 0.5
     per_doc: int = 2
     max_hits: int = 12  # chunks read for candidate sentences
-    max_sentences: int = 96
+    max_sentences: int = 32  # sentences embedded per question (the best by a cheap pre-score)
     neighbour_ratio: float = 0.9  # a neighbour joins the quote if it scores this close
     support_ratio: float = 0.8  # quotes scoring this close to the best count as agreeing
 
@@ -56,11 +56,16 @@ class Candidates:
     offers: list[tuple[tuple[int, int], ...]] = field(default_factory=list)
     feats: np.ndarray = field(default_factory=lambda: np.zeros((0, len(FEATURES)), np.float32))
     oov: float = 0.0  # share of the question's weight in words the corpus never uses
+    max_cos: float = 0.0  # best embedding similarity of any candidate
     doc_sents: dict[str, tuple[str, list[tuple[int, int]]]] = field(default_factory=dict)
 
 
 def _is_heading(text: str) -> bool:
-    return not _SENT_END.search(text) and len(text.split()) <= 12 and not _SOURCE_LINE.match(text)
+    """Headings and labels ("Key Details", "What’s Next?") are never quotes on their own."""
+    words = len(text.split())
+    if text.rstrip().endswith("?") and words <= 6:
+        return True
+    return not _SENT_END.search(text) and words <= 12 and not _SOURCE_LINE.match(text)
 
 
 def _doc_sentences(index: StoredIndex, doc_id: str,
@@ -98,11 +103,14 @@ def gather(question: str, hits: Sequence[Hit], index: StoredIndex, embedder: obj
     q_tokens = tokenize(question)
     own = set(tokenize(focus))
     idf = index.lexical.idf(q_tokens)
-    lex_weights = {t: idf[t] * (1.0 if t in own else 0.5) for t in set(q_tokens)}
     max_idf = math.log(1.0 + (index.size + 0.5) / 0.5)
+    # words the corpus never uses weigh the most: a sentence cannot cover them
     weight = {t: (idf[t] if idf.get(t) else max_idf) for t in set(q_tokens)}
+    lex_weights = {t: w * (1.0 if t in own else 0.5) for t, w in weight.items()}
     total = sum(weight.values())
     cands.oov = sum(w for t, w in weight.items() if not idf.get(t)) / total if total else 0.0
+    # the question's most specific words (highest weight), e.g. "Vilnius", "tanks"
+    key_terms = {t for t, _ in sorted(lex_weights.items(), key=lambda x: -x[1])[:2]}
 
     prior: dict[tuple[str, int], tuple[float, float]] = {}
     for rank, hit in enumerate(hits[:cfg.max_hits], 1):
@@ -115,7 +123,16 @@ def gather(question: str, hits: Sequence[Hit], index: StoredIndex, embedder: obj
             key = (hit.chunk.doc_id, i)
             old = prior.get(key, (0.0, 0.0))
             prior[key] = (max(old[0], p), max(old[1], chunk_cos))
-    cands.keys = list(prior)[:cfg.max_sentences]
+    keys = list(prior)
+    if len(keys) > cfg.max_sentences:  # pre-score by words and chunk rank, embed only the best
+        def pre(key: tuple[str, int]) -> float:
+            text, sents = cands.doc_sents[key[0]]
+            s, e = sents[key[1]]
+            return lexical_overlap(lex_weights, text[s:e]) + 0.5 * prior[key][0]
+
+        keep = set(sorted(keys, key=pre, reverse=True)[:cfg.max_sentences])
+        keys = [k for k in keys if k in keep]
+    cands.keys = keys
     for doc_id, i in cands.keys:
         text, sents = cands.doc_sents[doc_id]
         cands.spans.append(sents[i])
@@ -130,9 +147,12 @@ def gather(question: str, hits: Sequence[Hit], index: StoredIndex, embedder: obj
     for key, text, cos in zip(cands.keys, cands.texts, dense):
         offer = offers(qtype, text, focus) if qtype != OTHER else None
         cands.offers.append(offer.spans if offer else ())
+        words = set(tokenize(text))
         rows.append((float(cos), lexical_overlap(lex_weights, text), prior[key][0],
-                     1.0 if offer else 0.0, prior[key][1]))
+                     1.0 if offer else 0.0, prior[key][1],
+                     len(key_terms & words) / max(1, len(key_terms))))
     cands.feats = np.asarray(rows, np.float32)
+    cands.max_cos = float(cands.feats[:, 0].max())
     return cands
 
 
@@ -140,14 +160,22 @@ def rank(cands: Candidates, cfg: AnswerSettings) -> np.ndarray:
     return cands.feats @ np.asarray(cfg.weights, np.float32) if len(cands.keys) else np.zeros(0)
 
 
+ABSTAIN_FEATURES = ("bias", "best_cos", "best_lex", "best_offer", "oov", "best_score",
+                    "max_cos", "best_key")
+
+
+def abstain_vector(cands: Candidates, scores: np.ndarray) -> np.ndarray:
+    """The abstention model's inputs for a question (see ABSTAIN_FEATURES)."""
+    if not len(scores):
+        return np.asarray([1.0, 0, 0, 0, cands.oov, 0, 0, 0], np.float64)
+    f = cands.feats[int(np.argmax(scores))]
+    return np.asarray([1.0, f[0], f[1], f[3], cands.oov, float(scores.max()), cands.max_cos,
+                       f[5]], np.float64)
+
+
 def confidence(cands: Candidates, scores: np.ndarray, cfg: AnswerSettings) -> float:
     """Probability that the best candidate answers the question (logistic model)."""
-    if not len(scores):
-        return 0.0
-    best = int(np.argmax(scores))
-    f = cands.feats[best]
-    x = np.asarray([1.0, f[0], f[1], f[3], cands.oov, scores[best]], np.float64)
-    z = float(np.dot(np.asarray(cfg.abstain, np.float64), x))
+    z = float(np.dot(np.asarray(cfg.abstain, np.float64), abstain_vector(cands, scores)))
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
@@ -67,13 +68,23 @@ def resolve_model(name: str) -> ModelSpec:
 
 
 class Embedder(Protocol):
-    name: str
+    name: str  # goes into the index's build key: vectors of one name are interchangeable
     dim: int
+    backend: str
 
     def embed_documents(self, texts: Sequence[str],
                         progress: Callable[[int], None] | None = None) -> np.ndarray: ...
 
     def embed_query(self, text: str) -> np.ndarray: ...
+
+
+@lru_cache(maxsize=4)
+def cached_wordpiece_counter(tokenizer_json: str) -> Callable[[str], int]:
+    """The chunker's word-piece counter, memoized: the text splitter measures the same pieces
+    again and again (about half of its calls repeat one), which halves chunking time."""
+    from .chunking import wordpiece_counter
+
+    return lru_cache(maxsize=16_384)(wordpiece_counter(tokenizer_json))
 
 
 def pick_device(device: str) -> str:
@@ -115,19 +126,26 @@ class SentenceTransformerEmbedder:
         except Exception as e:  # a broken install or folder: one clear line
             raise ModelError(f"could not load model {self.name} from {self.spec.path}: {e}") from e
 
+    def count_tokens(self, text: str) -> int:
+        """Word pieces without special tokens (the chunker's measure); loads no model."""
+        return cached_wordpiece_counter(str(self.spec.tokenizer_json))(text)
+
     def embed_documents(self, texts: Sequence[str],
                         progress: Callable[[int], None] | None = None) -> np.ndarray:
         self.warm_up()
         assert self._model is not None
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for i in range(0, len(texts), self.block):
-            part = list(texts[i:i + self.block])
-            out[i:i + len(part)] = self._model.encode(
-                part, batch_size=self.batch_size, normalize_embeddings=True,
-                convert_to_numpy=True, show_progress_bar=False,
+        # longest first over all texts, as one encode() call would sort them: blocks (for
+        # progress) then hold texts of similar length and batches need little padding
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        for i in range(0, len(order), self.block):
+            rows = order[i:i + self.block]
+            out[rows] = self._model.encode(
+                [texts[r] for r in rows], batch_size=self.batch_size,
+                normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False,
             )
             if progress:
-                progress(len(part))
+                progress(len(rows))
         return out
 
     def embed_query(self, text: str) -> np.ndarray:

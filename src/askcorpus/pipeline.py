@@ -48,11 +48,25 @@ def make_embedder(settings: Settings, spec: ModelSpec) -> Any:
     if settings.backend == "onnx":
         from .onnx_embedder import OnnxEmbedder
 
-        return OnnxEmbedder(spec, batch_size=settings.batch_size)
+        return OnnxEmbedder(spec, quantized=True, batch_size=settings.batch_size)
     if settings.backend != "torch":
         raise ModelError(f"unknown backend {settings.backend!r}: choose torch or onnx")
     return SentenceTransformerEmbedder(spec, device=settings.device,
                                        batch_size=settings.batch_size)
+
+
+def make_query_embedder(settings: Settings, spec: ModelSpec) -> Any:
+    """The embedder for questions (and answer sentences): same vectors as the index's model,
+    but light to load. For a torch-built index on CPU that is the fp32 ONNX export (the same
+    model, cosine > 0.9999, same name), run without importing torch."""
+    if settings.backend == "torch" and settings.device in ("auto", "cpu"):
+        import importlib.util
+
+        if importlib.util.find_spec("onnxruntime") is not None:
+            from .onnx_embedder import OnnxEmbedder
+
+            return OnnxEmbedder(spec, quantized=False, batch_size=settings.batch_size)
+    return make_embedder(settings, spec)
 
 
 class Pipeline:
@@ -65,6 +79,7 @@ class Pipeline:
         self._reranker = reranker
         self.answer_settings = answer_settings or AnswerSettings()
         self._embedder = embedder
+        self._query_embedder = embedder  # an embedder given is used for everything
         self._spec: ModelSpec | None = None
         self._index: StoredIndex | None = None
         self._lock = threading.RLock()  # guards lazy loading and switching generations
@@ -81,6 +96,15 @@ class Pipeline:
         if self._embedder is None:
             self._embedder = make_embedder(self.settings, self.spec)
         return self._embedder
+
+    @property
+    def query_embedder(self) -> Any:
+        """What ``ask`` embeds with: never the indexing model when a lighter one is the same."""
+        if self._query_embedder is None:
+            with self._lock:
+                if self._query_embedder is None:
+                    self._query_embedder = make_query_embedder(self.settings, self.spec)
+        return self._query_embedder
 
     def count_tokens(self) -> Any:
         counter = getattr(self._embedder, "count_tokens", None)
@@ -172,7 +196,7 @@ class Pipeline:
         resolved = resolve_followup(q, history or [])
         store = self.store
         allowed = self._allowed(store, paths) if paths else None
-        qvec = self.embedder.embed_query(resolved) if mode != "bm25" else None
+        qvec = self.query_embedder.embed_query(resolved) if mode != "bm25" else None
         hits = retrieve(store, resolved, qvec, mode="hybrid" if reranker else mode,
                         k=max(k * 3, 30 if reranker else 10),
                         candidates=self.settings.candidates, rrf_k=self.settings.rrf_k,
@@ -180,8 +204,8 @@ class Pipeline:
         if reranker is not None:
             hits = rerank(resolved, hits, reranker)
         if qvec is None:
-            qvec = self.embedder.embed_query(resolved)
-        answer = compose(resolved, hits, store, self.embedder, qvec, k=k,
+            qvec = self.query_embedder.embed_query(resolved)
+        answer = compose(resolved, hits, store, self.query_embedder, qvec, k=k,
                          settings=self.answer_settings, focus=focus_of(q, resolved))
         return Answer(question=q, answered=answer.answered, quotes=answer.quotes,
                       related=answer.related, message=answer.message, resolved_question=resolved,
@@ -207,7 +231,7 @@ class Pipeline:
         mode = mode or self.settings.mode
         reranker = self._reranker_for(mode)
         store = self.store
-        qvec = self.embedder.embed_query(q) if mode != "bm25" else None
+        qvec = self.query_embedder.embed_query(q) if mode != "bm25" else None
         pool = max(self.settings.candidates, depth * 3)
         hits = retrieve(store, q, qvec, mode="hybrid" if reranker else mode, k=pool,
                         candidates=pool, rrf_k=self.settings.rrf_k)

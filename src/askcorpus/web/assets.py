@@ -51,6 +51,9 @@ requestAnimationFrame(() => focus(15));
 # Chained after the article handler: covers the panel's tab being shown in the same update.
 SCROLL_ARTICLE_JS = "() => { setTimeout(() => window.__acFocusArticle && window.__acFocusArticle(), 80); }"
 
+FOCUS_INPUT_JS = ("() => { setTimeout(() => document.querySelector("
+                  "'#ac-question input, #ac-question textarea')?.focus(), 50); }")
+
 # Rules for our own markup start with an id (%T transcript, %A article panel, %S index panel,
 # %H header) so that they win over gradio's `.prose` typography. (Not `:is(...)`: gradio
 # prefixes every comma-separated selector of custom CSS, including those inside `:is()`.)

@@ -13,6 +13,8 @@ log = logging.getLogger("askcorpus.web")
 _STAGES = {"chunking": ("Reading articles", "articles"),
            "embedding": ("Embedding passages", "chunks"),
            "indexing": ("Writing the index", "")}
+_LOG = {"chunking": "reading {total:,} articles", "embedding": "embedding {total:,} passages",
+        "indexing": "writing the index"}
 
 
 class Startup:
@@ -77,7 +79,7 @@ class Startup:
         label, unit = _STAGES.get(stage, (stage.capitalize(), ""))
         if stage != self._stage:  # the log gets one line per stage, the page every tick
             self._stage = stage
-            log.info("%s (%d items)", label.lower(), total)
+            log.info(_LOG.get(stage, stage + " ({total:,})").format(total=total))
         text = f"{label}: {done:,}/{total:,} {unit}".rstrip() if total > 1 else f"{label}…"
         if stage == "chunking" and done >= total:  # the model may load now: say what is next
             self._set(phase="indexing", message=f"Read {total:,} articles · embedding new "
@@ -91,7 +93,8 @@ class Startup:
             self._set(phase="indexing", message="Checking the index against the corpus…")
             try:
                 summary = self.pipeline.index(progress=self._progress)
-                log.info("index up to date: %s documents, %s chunks",
+                log.info("index %s: %s documents, %s chunks",
+                         "up to date" if getattr(summary, "up_to_date", False) else "built",
                          getattr(summary, "documents", "?"), getattr(summary, "chunks", "?"))
             except AskCorpusError as e:
                 try:  # an older but complete index can still answer
@@ -102,10 +105,11 @@ class Startup:
                 self._set(warning=f"index not updated: {e}")
             self._set(phase="loading", message="Loading the embedding model…", done=None,
                       total=None)
-            self.pipeline.embedder.embed_query("warm up")
+            warm = getattr(self.pipeline, "query_embedder", None) or self.pipeline.embedder
+            warm.embed_query("warm up")  # the model that answers questions (not the indexer's)
             stats = self.pipeline.stats()
             self._stats = stats
-            log.info("ready")
+            log.info("ready: the chat is open")
             self._set(phase="ready", ready=True,
                       message=f"Ready · {stats['documents']:,} articles · "
                               f"{stats['chunks']:,} chunks")

@@ -163,14 +163,18 @@ def build(service: ChatService, *, concurrency: int = 2) -> gr.Blocks:
         ask_out = [transcript, turns, question, send]
         # The Enter-key chain is also reachable as /chat_begin + /chat_answer ("undocumented":
         # not listed, but callable by gradio_client, which keeps one State per Client).
-        question.submit(begin, [question, turns], ask_out, **{
-            **cheap, "api_visibility": "undocumented", "api_name": "chat_begin"}).then(
-            finish, ask_in, ask_out, **{**heavy, "api_visibility": "undocumented",
-                                        "api_name": "chat_answer"})
-        send.click(begin, [question, turns], ask_out, **cheap).then(finish, ask_in, ask_out,
-                                                                    **heavy)
-        transcript.example(begin_example, [turns], ask_out, **cheap).then(
-            finish, ask_in, ask_out, **heavy)
+        chains = [
+            question.submit(begin, [question, turns], ask_out, **{
+                **cheap, "api_visibility": "undocumented", "api_name": "chat_begin"}).then(
+                finish, ask_in, ask_out, **{**heavy, "api_visibility": "undocumented",
+                                            "api_name": "chat_answer"}),
+            send.click(begin, [question, turns], ask_out, **cheap).then(
+                finish, ask_in, ask_out, **heavy),
+            transcript.example(begin_example, [turns], ask_out, **cheap).then(
+                finish, ask_in, ask_out, **heavy),
+        ]
+        for chain in chains:  # back to typing the next question
+            chain.then(None, js=assets.FOCUS_INPUT_JS)
         transcript.source(open_source, None, [article, tabs], **cheap).then(
             None, js=assets.SCROLL_ARTICLE_JS)
         clear.click(new_chat, None, [transcript, turns, article], **cheap)
