@@ -47,7 +47,8 @@ Donetsk Egypt Estonia Europe Finland France Georgia Germany Greece Hungary India
 Iraq Ireland Israel Italy Japan Kazakhstan Kharkiv Kherson Korea Kosovo Kursk Kyiv Latvia
 Lebanon Libya Lithuania Luhansk Mexico Moldova Moscow Netherlands Norway Odesa Pakistan Poland
 Portugal Pyongyang Romania Russia Serbia Slovakia Slovenia Spain Sweden Switzerland Syria Taiwan
-Turkey Ukraine Warsaw Washington Yemen London Paris Berlin Beijing Brussels Africa""".split())
+Turkey Ukraine Warsaw Washington Yemen London Paris Berlin Beijing Brussels Africa
+Vietnam Venezuela Nigeria Saudi Qatar Ethiopia Sudan Somalia Kenya Chile Argentina Colombia""".split())
 
 
 def question_type(question: str) -> str:
@@ -104,8 +105,8 @@ def offers(qtype: str, sentence: str, question: str) -> Offer:
                  or sentence[s:e] not in _PLACES]
     elif qtype == PLACE:
         spans = [(s, e) for s, e in _names(sentence)
-                 if any(w.strip(".,’'s") in _PLACES for w in sentence[s:e].split())
-                 or any(w.rstrip("’'s") in _PLACES for w in sentence[s:e].split())]
+                 if any(re.sub(r"[’']s$", "", w.strip(".,")) in _PLACES
+                        for w in sentence[s:e].split())]
     elif qtype == ENTITY:
         spans = _names(sentence)
     return Offer(tuple((s, e) for s, e in spans if fresh(s, e)))

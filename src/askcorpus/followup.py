@@ -31,8 +31,8 @@ def _text(turn: Any) -> str:
 
 
 def _is_place(name: str) -> bool:
-    return any(w.strip(".,’'s") in _PLACES or w in ("States", "Kingdom", "Union")
-               for w in name.split())
+    words = [re.sub(r"[’']s$", "", w.strip(".,")) for w in name.split()]
+    return any(w in _PLACES or w in ("States", "Kingdom", "Union") for w in words)
 
 
 def resolve_followup(question: str, history: Sequence[Any]) -> str:
@@ -40,7 +40,8 @@ def resolve_followup(question: str, history: Sequence[Any]) -> str:
     previous = [_text(t) for t in history if _text(t).strip()]
     if not previous:
         return question
-    last = previous[-1].strip()
+    # the previous question may itself have been a follow-up: resolve the chain first
+    last = resolve_followup(previous[-1].strip(), previous[:-1])
     words = re.findall(r"\w+", question)
     m = _AND.match(question)
     if m and m.group("focus") and len(words) <= 6:

@@ -5,7 +5,7 @@ askcorpus.onnx_embedder``), into a writable cache::
 
     $ASKCORPUS_CACHE/onnx/<model>-<hash>/     (default ~/.cache/askcorpus)
       model.fp32.onnx       the transformer, fused for ORT (numerically the torch model)
-      model.int8.onnx       dynamic int8 quantization of it (per-channel weights)
+      model.int8.onnx       dynamic int8 quantization of its MatMuls (per-channel weights)
       meta.json             how each file was made: versions, CPU flags, quantization options
 
 Exporting needs torch, transformers and onnx; running needs none of them: importing this module
@@ -41,9 +41,9 @@ import numpy as np
 from .embedding import ModelSpec
 from .errors import ModelError
 
-EXPORT_RECIPE = 1  # bump when the export or quantization recipe changes: a new cache folder
+EXPORT_RECIPE = 2  # bump when the export or quantization recipe changes: a new cache folder
 FP32_FILE = "model.fp32.onnx"
-INT8_OPS = ["MatMul", "Attention"]  # the fused Attention holds the Q/K/V projections
+INT8_OPS = ["MatMul"]  # not the fused Attention (its Q/K/V projection): as fast, closer to fp32
 exports_made = 0  # exports + quantizations done by this process (tests: the cache is reused)
 
 
@@ -105,6 +105,7 @@ def _locked(folder: Path) -> Iterator[None]:
 def _atomic_target(final: Path) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
     os.close(fd)
+    os.chmod(tmp, 0o644)  # mkstemp makes 0600; a shared cache should be readable
     return Path(tmp)
 
 
@@ -237,9 +238,10 @@ def _fuse(raw: Path, config: Any) -> tuple[Any, dict[str, int]]:
 
 
 def _quantize(folder: Path, target: Path, reduce_range: bool) -> None:
-    """Dynamic int8: per-channel int8 weights for MatMul and the fused Attention, activations
-    quantized at run time. ``reduce_range`` (7-bit weights) on CPUs without VNNI, where the
-    u8 x s8 kernels could otherwise saturate."""
+    """Dynamic int8: per-channel int8 weights for the MatMuls (attention output, both FFN
+    layers), activations quantized at run time; the fused Attention stays fp32.
+    ``reduce_range`` (7-bit weights) on CPUs without VNNI, where the u8 x s8 kernels could
+    otherwise saturate."""
     import logging
 
     import onnx

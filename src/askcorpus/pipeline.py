@@ -83,6 +83,7 @@ class Pipeline:
         self._spec: ModelSpec | None = None
         self._index: StoredIndex | None = None
         self._lock = threading.RLock()  # guards lazy loading and switching generations
+        self._retired: StoredIndex | None = None  # the generation before the live one
 
     # -- parts, loaded lazily -------------------------------------------------------------
     @property
@@ -116,7 +117,10 @@ class Pipeline:
         with self._lock:
             gen = current_generation(self.settings.index)
             if self._index is not None and gen != self._index.generation:
-                self._index = None  # the old one stays open for requests still using it
+                # the old one stays open for requests still using it, until the next switch
+                if self._retired is not None:
+                    self._retired.close()
+                self._retired, self._index = self._index, None
             if self._index is None:
                 self._check_compatible()
                 self._index = open_index(self.settings.index,
@@ -188,7 +192,7 @@ class Pipeline:
         from .followup import focus_of, resolve_followup
 
         q = clean_question(question, self.settings.max_question_chars)
-        k = k or self.settings.top_k
+        k = self.settings.top_k if k is None else k
         mode = mode or self.settings.mode
         reranker = self._reranker_for(mode)
         if k < 1 or k > 50:
@@ -254,6 +258,7 @@ class Pipeline:
 
     def close(self) -> None:
         with self._lock:
-            if self._index is not None:
-                self._index.close()
-                self._index = None
+            for index in (self._index, self._retired):
+                if index is not None:
+                    index.close()
+            self._index = self._retired = None

@@ -44,10 +44,16 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     return out
 
 
+_BULLET = re.compile(r"[-•*–]\s+")
+
+
 def _push(text: str, s: int, e: int, out: list[tuple[int, int]]) -> None:
     piece = text[s:e]
     ls = len(piece) - len(piece.lstrip())
     rs = len(piece) - len(piece.rstrip())
     s, e = s + ls, e - rs
+    bullet = _BULLET.match(text, s, e)  # a list item's marker is not part of the sentence
+    if bullet and bullet.end() < e:
+        s = bullet.end()
     if e > s:
         out.append((s, e))
