@@ -48,7 +48,8 @@ Iraq Ireland Israel Italy Japan Kazakhstan Kharkiv Kherson Korea Kosovo Kursk Ky
 Lebanon Libya Lithuania Luhansk Mexico Moldova Moscow Netherlands Norway Odesa Pakistan Poland
 Portugal Pyongyang Romania Russia Serbia Slovakia Slovenia Spain Sweden Switzerland Syria Taiwan
 Turkey Ukraine Warsaw Washington Yemen London Paris Berlin Beijing Brussels Africa
-Vietnam Venezuela Nigeria Saudi Qatar Ethiopia Sudan Somalia Kenya Chile Argentina Colombia""".split())
+Vietnam Venezuela Nigeria Saudi Qatar Ethiopia Sudan Somalia Kenya Chile Argentina
+Colombia""".split())
 
 
 def question_type(question: str) -> str:
