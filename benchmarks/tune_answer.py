@@ -89,6 +89,10 @@ def answer_at(rows: list[dict], cfg: AnswerSettings, ks=(1, 3)) -> dict[str, flo
 
 
 def abstain_features(rows: list[dict], cfg: AnswerSettings) -> tuple[np.ndarray, np.ndarray]:
+    for r in rows:  # caches collected before a feature existed get its default
+        for name, default in (("oov_name", 0.0), ("max_cos", 0.0)):
+            if not hasattr(r["cands"], name):
+                setattr(r["cands"], name, default)
     X = [abstain_vector(r["cands"], rank(r["cands"], cfg)) for r in rows]
     y = [1.0 if r["q"].answerable else 0.0 for r in rows]
     return np.asarray(X), np.asarray(y)

@@ -37,7 +37,7 @@ class AnswerSettings:
     # sentence ranking: weights of FEATURES
     weights: tuple[float, ...] = (0.3, 0.35, 0.05, 0.3, 0.25, 0.0)
     # abstention: logistic model over ABSTAIN_FEATURES (first weight: the bias)
-    abstain: tuple[float, ...] = (-6.0, 6.0, 3.0, 0.8, -4.0, 4.0, 0.0, 0.0)
+    abstain: tuple[float, ...] = (-6.0, 6.0, 3.0, 0.8, -4.0, 4.0, 0.0, 0.0, 0.0, 0.0)
     abstain_threshold: float = 0.5
     per_doc: int = 2
     max_hits: int = 12  # chunks read for candidate sentences
@@ -57,7 +57,16 @@ class Candidates:
     feats: np.ndarray = field(default_factory=lambda: np.zeros((0, len(FEATURES)), np.float32))
     oov: float = 0.0  # share of the question's weight in words the corpus never uses
     max_cos: float = 0.0  # best embedding similarity of any candidate
+    oov_name: float = 0.0  # 1 when the question names something (capitalized) the corpus never does
     doc_sents: dict[str, tuple[str, list[tuple[int, int]]]] = field(default_factory=dict)
+
+
+_NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w’'-]+")
+
+
+def _names_in(question: str) -> list[str]:
+    """Capitalized words of a question, except its first word."""
+    return [m.group(0) for m in _NAME.finditer(question.strip())]
 
 
 def _is_heading(text: str) -> bool:
@@ -109,6 +118,7 @@ def gather(question: str, hits: Sequence[Hit], index: StoredIndex, embedder: obj
     lex_weights = {t: w * (1.0 if t in own else 0.5) for t, w in weight.items()}
     total = sum(weight.values())
     cands.oov = sum(w for t, w in weight.items() if not idf.get(t)) / total if total else 0.0
+    cands.oov_name = float(any(not idf.get(t) for t in tokenize(" ".join(_names_in(focus)))))
     # the question's most specific words (highest weight), e.g. "Vilnius", "tanks"
     key_terms = {t for t, _ in sorted(lex_weights.items(), key=lambda x: -x[1])[:2]}
 
@@ -161,16 +171,16 @@ def rank(cands: Candidates, cfg: AnswerSettings) -> np.ndarray:
 
 
 ABSTAIN_FEATURES = ("bias", "best_cos", "best_lex", "best_offer", "oov", "best_score",
-                    "max_cos", "best_key")
+                    "max_cos", "best_key", "offer_x_lex", "oov_name")
 
 
 def abstain_vector(cands: Candidates, scores: np.ndarray) -> np.ndarray:
     """The abstention model's inputs for a question (see ABSTAIN_FEATURES)."""
     if not len(scores):
-        return np.asarray([1.0, 0, 0, 0, cands.oov, 0, 0, 0], np.float64)
+        return np.asarray([1.0, 0, 0, 0, cands.oov, 0, 0, 0, 0, cands.oov_name], np.float64)
     f = cands.feats[int(np.argmax(scores))]
     return np.asarray([1.0, f[0], f[1], f[3], cands.oov, float(scores.max()), cands.max_cos,
-                       f[5]], np.float64)
+                       f[5], f[3] * f[1], cands.oov_name], np.float64)
 
 
 def confidence(cands: Candidates, scores: np.ndarray, cfg: AnswerSettings) -> float:
@@ -188,6 +198,7 @@ def compose(question: str, hits: Sequence[Hit], index: StoredIndex, embedder: ob
         return Answer(question=question, answered=False, message=NO_ANSWER)
     scores = rank(cands, cfg)
     quotes = collapse_copies(select_quotes(cands, scores, index, k + 2, cfg), index)[:k]
+    quotes = with_doubts(quotes, cands, index, k)
     conf = confidence(cands, scores, cfg)
     if conf < cfg.abstain_threshold:
         return Answer(question=question, answered=False, message=NO_ANSWER,
@@ -197,15 +208,46 @@ def compose(question: str, hits: Sequence[Hit], index: StoredIndex, embedder: ob
                   message=extra.pop("message"), extra=extra)
 
 
+def with_doubts(quotes: list[Quote], cands: Candidates, index: StoredIndex, k: int
+                ) -> list[Quote]:
+    """Show both sides: when the quotes report a claim and a retrieved article casts doubt on
+    it ("no official confirmation", "denied"), quote the doubting sentence too.
+
+    Every sentence of the retrieved articles is read (no model call): the doubt must share
+    words with the best quote, and one from the same article is preferred.
+    """
+    if not quotes or any(q.stance == "doubts" for q in quotes):
+        return quotes
+    top = quotes[0]
+    claim = set(tokenize(top.text)) | set(tokenize(cands.question))
+    quoted = {(q.doc.id, q.start) for q in quotes}
+    best: tuple[float, str, int] | None = None
+    for doc_id, (text, sents) in cands.doc_sents.items():
+        for i, (s, e) in enumerate(sents):
+            sentence = text[s:e]
+            if (doc_id, s) in quoted or _is_heading(sentence) or not doubts(sentence):
+                continue
+            shared = len(claim & set(tokenize(sentence))) / max(1, len(claim))
+            relevance = shared + (0.15 if doc_id == top.doc.id else 0.0)
+            if shared >= 0.1 and (best is None or relevance > best[0]):
+                best = (relevance, doc_id, i)
+    if best is None:
+        return quotes
+    relevance, doc_id, i = best
+    text, sents = cands.doc_sents[doc_id]
+    info = index.doc_infos([doc_id])[doc_id]
+    doubt = _quote(text, sents, i, i, i, (), min(1.0, relevance) * top.score, info)
+    return [*quotes[:max(1, k - 1)], doubt]
+
+
 def collapse_copies(quotes: list[Quote], index: StoredIndex) -> list[Quote]:
     """Near-duplicate articles count once: keep the best quote, list every copy's paths."""
     out: list[Quote] = []
-    seen: set[str] = set()
+    first_doc: dict[str, str] = {}  # group -> the article that represents it
     for q in quotes:
         group = q.doc.cluster or q.doc.id
-        if group in seen:
-            continue
-        seen.add(group)
+        if first_doc.setdefault(group, q.doc.id) != q.doc.id:
+            continue  # another copy of an article already quoted
         members = index.cluster_members(group) if q.doc.cluster else []
         if len(members) > 1:
             paths = tuple(dict.fromkeys(p for m in [q.doc, *members] for p in m.paths))
@@ -221,7 +263,7 @@ def agreement(quotes: list[Quote], qtype: str, cfg: AnswerSettings) -> dict[str,
     top = quotes[0].score
     support = [q for q in quotes if q.score >= cfg.support_ratio * top]
     reporting = {q.doc.cluster or q.doc.id for q in support if q.stance == "reports"}
-    doubting = {q.doc.cluster or q.doc.id for q in support if q.stance == "doubts"}
+    doubting = {q.doc.cluster or q.doc.id for q in quotes if q.stance == "doubts"}
     reason = None
     if reporting and doubting:
         reason = "some quotes report the claim, others say it is unconfirmed or dispute it"

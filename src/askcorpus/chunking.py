@@ -2,6 +2,13 @@
 
 Chunks never cross page furniture (each quotable span is split on its own) and never exceed
 ``max_tokens`` word pieces of the embedding model, so no part of a chunk is silently truncated.
+A chunk is also at most ``MAX_CHARS_PER_TOKEN * chunk_tokens`` characters: a run of text the
+tokenizer reads as one unknown word piece (a 1 MB line with no space) is still cut into
+quotable pieces. Normal text never comes near that bound (~5 characters per word piece).
+
+Speed: the splitter measures every piece it considers (each word, or each character of text
+without spaces), so short pieces are counted once and remembered: a single 1,000,000-character
+line is chunked in seconds, not minutes, with exactly the same chunks.
 """
 
 from __future__ import annotations
@@ -13,6 +20,9 @@ from typing import Any
 from .types import Chunk, Document
 
 SEPARATORS = ["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""]
+MAX_CHARS_PER_TOKEN = 20  # a chunk is at most chunk_tokens * this many characters
+_MEMO_CHARS = 64  # pieces up to this long have their token count remembered
+_MEMO_SIZE = 200_000
 
 
 @dataclass(frozen=True)
@@ -40,11 +50,24 @@ class Chunker:
             raise ValueError("chunk_overlap must be smaller than chunk_tokens")
         self.settings = settings
         self.count_tokens = count_tokens
+        self.max_chars = settings.chunk_tokens * MAX_CHARS_PER_TOKEN
+        self._memo: dict[str, int] = {}
         self._splitter = RecursiveCharacterTextSplitter(
             chunk_size=settings.chunk_tokens, chunk_overlap=settings.chunk_overlap,
-            length_function=count_tokens, separators=SEPARATORS, keep_separator="end",
+            length_function=self._count, separators=SEPARATORS, keep_separator="end",
             strip_whitespace=True,
         )
+
+    def _count(self, text: str) -> int:
+        """``count_tokens``, remembered for short pieces (words, single characters)."""
+        if len(text) > _MEMO_CHARS:
+            return self.count_tokens(text)
+        n = self._memo.get(text)
+        if n is None:
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.clear()
+            n = self._memo[text] = self.count_tokens(text)
+        return n
 
     def split(self, doc: Document) -> list[Chunk]:
         chunks: list[Chunk] = []
@@ -74,7 +97,7 @@ class Chunker:
 
     def _split_span(self, text: str, a: int, b: int) -> list[tuple[int, int]]:
         segment = text[a:b]
-        if self.count_tokens(segment) <= self.settings.chunk_tokens:
+        if b - a <= self.max_chars and self._count(segment) <= self.settings.chunk_tokens:
             return [(a, b)]
         out: list[tuple[int, int]] = []
         cursor = 0
@@ -88,19 +111,23 @@ class Chunker:
             cursor = pos + 1
         return [s for s in self._enforce_limit(text, out)]
 
+    def _fits(self, text: str, s: int, e: int) -> bool:
+        return e - s <= self.max_chars and self._count(text[s:e]) <= self.settings.chunk_tokens
+
     def _enforce_limit(self, text: str, spans: list[tuple[int, int]]) -> Iterable[tuple[int, int]]:
-        """Token counts of merged pieces can exceed the sum of their parts: cut what is over."""
-        limit = self.settings.chunk_tokens
+        """Token counts of merged pieces can exceed the sum of their parts, and one unknown
+        word piece can be any length: cut what is over either limit."""
         for s, e in spans:
-            while self.count_tokens(text[s:e]) > limit:
-                lo, hi = s + 1, e  # largest cut with at most `limit` tokens, at a space
+            while not self._fits(text, s, e):
+                lo, hi = s + 1, min(e, s + self.max_chars)  # largest prefix within the limits
                 while lo < hi:
                     mid = (lo + hi + 1) // 2
-                    if self.count_tokens(text[s:mid]) <= limit:
+                    if self._fits(text, s, mid):
                         lo = mid
                     else:
                         hi = mid - 1
-                cut = text.rfind(" ", s + 1, lo) if text.rfind(" ", s + 1, lo) > s else lo
+                space = text.rfind(" ", s + 1, lo)  # prefer to cut at a space
+                cut = space if space > s and self._fits(text, s, space) else lo
                 yield s, cut
                 s = cut
                 while s < e and text[s].isspace():

@@ -10,6 +10,8 @@ import codecs
 import hashlib
 import json
 import os
+import re
+import stat
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -50,7 +52,10 @@ def decode(data: bytes) -> tuple[str, str]:
             except UnicodeDecodeError:
                 raise ValueError(f"invalid {enc} text") from None
     if b"\x00" in data[:8192]:
-        raise ValueError("binary file (NUL bytes)")
+        found = _utf16_without_bom(data)
+        if found is None:
+            raise ValueError("binary file (NUL bytes)")
+        return found
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -65,16 +70,109 @@ def decode(data: bytes) -> tuple[str, str]:
         return data.decode("latin-1"), "latin-1"
 
 
-def iter_files(root: Path) -> Iterator[tuple[Path, str]]:
-    """(absolute path, relative POSIX path) of every file, sorted, never following links."""
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """Text saved as UTF-16 without a byte-order mark (mostly-Latin text: every other byte
+    is NUL), or None for binary data."""
+    sample = data[:8192]
+    if len(data) % 2 or len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    for zeros, other, enc in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if zeros.count(0) >= len(zeros) * 0.3 and other.count(0) == 0:
+            try:
+                text = data.decode(enc)
+            except UnicodeDecodeError:
+                return None
+            head = text[:4096]
+            if sum(1 for ch in head if ch < " " and ch not in "\t\n\f\r") <= len(head) * 0.01:
+                return text, enc
+    return None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_TITLE_CHARS = 300  # metadata from a file or record is cut to these lengths
+MAX_META_CHARS = 200
+MAX_URL_CHARS = 2048
+MAX_RECORD_SKIPS = 20  # per file: more bad records are summed up in one entry
+
+
+def clean(value: str) -> str:
+    """Lone surrogates (from JSON escapes like "\\ud800") -> U+FFFD: same length, so offsets
+    into the text still hold, and the text can be stored as UTF-8."""
+    return _SURROGATE.sub("\ufffd", value)
+
+
+def _cap(value: str | None, limit: int) -> str | None:
+    if value is None:
+        return None
+    value = clean(value)
+    return value if len(value) <= limit else value[:limit - 1].rstrip() + "…"
+
+
+def walk(root: Path) -> Iterator[tuple[Path, str, str | None]]:
+    """``(path, relative POSIX path, reason)`` for every entry under ``root``, sorted, top-down.
+
+    ``reason`` is None for a regular file to read, else why the entry is not read: symbolic
+    links (never followed, files or folders), fifos, sockets and devices, folders that cannot
+    be listed, names that are not valid UTF-8. Hidden entries (names starting with ".") are
+    left out. Iterative, so folder depth is bounded only by the file system.
+    """
     root = root.resolve()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if name.startswith("."):
+    stack: list[tuple[Path, str]] = [(root, "")]
+    while stack:
+        folder, prefix = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted((e for e in it if not e.name.startswith(".")),
+                                 key=lambda e: e.name)
+        except OSError as e:
+            if prefix:  # the root itself is checked by load_corpus
+                yield folder, prefix.rstrip("/"), f"folder cannot be read ({_why(e)})"
+            continue
+        subfolders: list[tuple[Path, str]] = []
+        for entry in entries:
+            path = Path(entry.path)
+            rel = prefix + entry.name
+            if not _valid_name(entry.name):
+                yield path, printable(rel), "file name is not valid UTF-8 (rename it)"
                 continue
-            path = Path(dirpath) / name
-            yield path, path.relative_to(root).as_posix()
+            try:
+                if entry.is_symlink():
+                    yield path, rel, "symbolic link (not followed)"
+                elif entry.is_dir(follow_symlinks=False):
+                    subfolders.append((path, rel + "/"))
+                elif entry.is_file(follow_symlinks=False):
+                    yield path, rel, None
+                else:
+                    yield path, rel, "not a regular file (fifo, socket or device)"
+            except OSError as e:
+                yield path, rel, f"unreadable ({_why(e)})"
+        stack.extend(reversed(subfolders))
+
+
+def iter_files(root: Path) -> Iterator[tuple[Path, str]]:
+    """(absolute path, relative POSIX path) of every regular file, sorted, never following
+    links."""
+    for path, rel, reason in walk(root):
+        if reason is None:
+            yield path, rel
+
+
+def printable(name: str) -> str:
+    """A path as text that can be stored and shown (undecodable bytes as ``\\xNN``)."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _valid_name(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _why(e: OSError) -> str:
+    return e.strerror or type(e).__name__
 
 
 def load_corpus(root: Path, *, max_file_mb: float = 20.0) -> tuple[list[Document], list[Skipped]]:
@@ -83,9 +181,16 @@ def load_corpus(root: Path, *, max_file_mb: float = 20.0) -> tuple[list[Document
         raise CorpusError(f"corpus folder {root} does not exist")
     if not root.is_dir():
         raise CorpusError(f"corpus path {root} is not a folder")
+    try:
+        os.listdir(root)
+    except OSError as e:
+        raise CorpusError(f"corpus folder {root} cannot be read ({_why(e)})") from None
     by_id: dict[str, Document] = {}
     skipped: list[Skipped] = []
-    for path, rel in iter_files(root):
+    for path, rel, reason in walk(root):
+        if reason is not None:
+            skipped.append(Skipped(rel, reason))
+            continue
         for item in read_file(path, rel, max_file_mb=max_file_mb):
             if isinstance(item, Skipped):
                 skipped.append(item)
@@ -98,6 +203,53 @@ def load_corpus(root: Path, *, max_file_mb: float = 20.0) -> tuple[list[Document
     return list(by_id.values()), skipped
 
 
+class _Unreadable(Exception):
+    """A file that is not read, with the reason."""
+
+
+def _size(n: float) -> str:
+    return f"{n / 2**20:.1f} MB" if n >= 2**20 / 10 else f"{n / 1024:.1f} KB"
+
+
+def read_bytes(path: Path, max_bytes: int) -> bytes:
+    """A regular file's bytes, at most ``max_bytes``; never follows a link, never blocks on a
+    fifo, never reads past the limit. Raises _Unreadable with the reason."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) \
+        | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except PermissionError:
+        raise _Unreadable("permission denied") from None
+    except OSError as e:
+        if path.is_symlink():
+            raise _Unreadable("symbolic link (not followed)") from None
+        raise _Unreadable(f"unreadable ({_why(e)})") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise _Unreadable("not a regular file (fifo, socket or device)")
+        limit = f"above the {_size(max_bytes)} limit (ASKCORPUS_MAX_FILE_MB)"
+        if st.st_size > max_bytes:
+            raise _Unreadable(f"file is {_size(st.st_size)}, {limit}")
+        parts: list[bytes] = []
+        total = 0
+        while True:
+            block = os.read(fd, min(1 << 20, max_bytes + 1 - total))
+            if not block:
+                break
+            parts.append(block)
+            total += len(block)
+            if total > max_bytes:  # it grew while being read
+                raise _Unreadable(f"file is more than {_size(max_bytes)}, {limit}")
+        return b"".join(parts)
+    except PermissionError:
+        raise _Unreadable("permission denied") from None
+    except OSError as e:
+        raise _Unreadable(f"unreadable ({_why(e)})") from None
+    finally:
+        os.close(fd)
+
+
 def read_file(path: Path, rel: str, *, max_file_mb: float = 20.0) -> Iterator[Document | Skipped]:
     kind = SUPPORTED.get(path.suffix.lower())
     if path.is_symlink():
@@ -107,22 +259,28 @@ def read_file(path: Path, rel: str, *, max_file_mb: float = 20.0) -> Iterator[Do
         yield Skipped(rel, f"unsupported file type {path.suffix or '(none)'}")
         return
     try:
-        size = path.stat().st_size
-        if size > max_file_mb * 1024 * 1024:
-            yield Skipped(rel, f"file is {size / 1e6:.0f} MB, above the {max_file_mb:g} MB limit")
-            return
-        text, encoding = decode(path.read_bytes())
-    except PermissionError:
-        yield Skipped(rel, "permission denied")
-        return
-    except OSError as e:
-        yield Skipped(rel, f"unreadable ({e.strerror or e})")
+        text, encoding = decode(read_bytes(path, int(max_file_mb * 1024 * 1024)))
+    except _Unreadable as e:
+        yield Skipped(rel, str(e))
         return
     except ValueError as e:
         yield Skipped(rel, str(e))
         return
     if kind in ("json", "jsonl"):
-        yield from _json_documents(text, rel, kind, encoding)
+        found = False
+        bad: list[Skipped] = []
+        for item in _json_documents(text, rel, kind, encoding):
+            found = True
+            if isinstance(item, Skipped) and item.path != rel:
+                bad.append(item)
+                if len(bad) > MAX_RECORD_SKIPS:
+                    continue
+            yield item
+        if len(bad) > MAX_RECORD_SKIPS:
+            yield Skipped(rel, f"{len(bad) - MAX_RECORD_SKIPS} more records skipped "
+                               f"(the first {MAX_RECORD_SKIPS} are listed)")
+        if not found:
+            yield Skipped(rel, "no text" if not text.strip() else "no articles in this file")
         return
     doc = _text_document(text, rel, kind, encoding)
     yield doc if isinstance(doc, Document) else Skipped(rel, doc)
@@ -135,16 +293,20 @@ def _text_document(text: str, rel: str, kind: str, encoding: str, **meta: Any) -
         art = html_to_article(text)
         text = art.text
         title, outlet, date, url = art.title, art.outlet, art.date, art.url
+    text = clean(text)
     if not text.strip():
         return "no text"
-    parsed = parse_article(text, title=title, markdown=kind == "md")
+    parsed = parse_article(text, title=_cap(title, MAX_TITLE_CHARS), markdown=kind == "md")
     if not parsed.spans:
         return "no article text (only page furniture)"
+    title = _cap(parsed.title, MAX_TITLE_CHARS)
+    url = url if url is None or len(url) <= MAX_URL_CHARS else None  # a cut url is no link
     return Document(
-        id=doc_id(text, parsed.title or ""), path=rel, text=text,
-        title=parsed.title or "(untitled)", format=kind,
-        spans=parsed.spans, outlet=outlet or parsed.outlet, date=date or parsed.date, url=url,
-        record=meta.get("record"), encoding=encoding,
+        id=doc_id(text, title or ""), path=rel, text=text, title=title or "(untitled)",
+        format=kind,
+        spans=parsed.spans, outlet=_cap(outlet or parsed.outlet, MAX_META_CHARS),
+        date=_cap(date or parsed.date, MAX_META_CHARS), url=_cap(url, MAX_URL_CHARS),
+        record=_cap(meta.get("record"), MAX_META_CHARS), encoding=encoding,
     )
 
 
@@ -156,13 +318,14 @@ def _json_documents(text: str, rel: str, kind: str, encoding: str) -> Iterator[D
                 continue
             try:
                 records.append((str(n), json.loads(line)))
-            except json.JSONDecodeError as e:
-                yield Skipped(f"{rel}#{n}", f"invalid JSON on line {n}: {e.msg}")
+            except (ValueError, RecursionError) as e:
+                yield Skipped(f"{rel}#{n}", f"invalid JSON on line {n}: {_json_error(e)}")
     else:
         try:
             data = json.loads(text)
-        except json.JSONDecodeError as e:
-            yield Skipped(rel, f"invalid JSON at line {e.lineno}: {e.msg}")
+        except (ValueError, RecursionError) as e:
+            where = f" at line {e.lineno}" if isinstance(e, json.JSONDecodeError) else ""
+            yield Skipped(rel, f"invalid JSON{where}: {_json_error(e)}")
             return
         if isinstance(data, dict):
             inner = next((data[k] for k in ("articles", "data", "records", "items", "documents")
@@ -188,6 +351,14 @@ def _json_documents(text: str, rel: str, kind: str, encoding: str) -> Iterator[D
             url=_first(rec, _URL_KEYS), record=rid,
         )
         yield doc if isinstance(doc, Document) else Skipped(where, doc)
+
+
+def _json_error(e: Exception) -> str:
+    if isinstance(e, json.JSONDecodeError):
+        return e.msg
+    if isinstance(e, RecursionError):
+        return "nested too deeply"
+    return str(e).split(";")[0]  # e.g. an integer with more than 4300 digits
 
 
 def _first(rec: dict[str, Any], keys: tuple[str, ...]) -> str | None:
