@@ -98,33 +98,47 @@ def abstain_features(rows: list[dict], cfg: AnswerSettings) -> tuple[np.ndarray,
     return np.asarray(X), np.asarray(y)
 
 
-def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1e-2, steps: int = 4000) -> np.ndarray:
+def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1e-2, steps: int = 6000) -> np.ndarray:
+    """Class-balanced, L2-regularized logistic regression (plain gradient descent)."""
     w = np.zeros(X.shape[1])
+    sw = np.where(y == 1, 0.5 / max(np.mean(y == 1), 1e-9), 0.5 / max(np.mean(y == 0), 1e-9))
     for _ in range(steps):
         p = 1 / (1 + np.exp(-(X @ w)))
-        grad = X.T @ (p - y) / len(y) + l2 * np.r_[0, w[1:]]
-        w -= 1.0 * grad
+        w -= X.T @ ((p - y) * sw) / len(y) + l2 * np.r_[0, w[1:]]
     return w
 
 
-def abstain_report(X: np.ndarray, y: np.ndarray, w: np.ndarray, thr: float = 0.5) -> str:
-    p = 1 / (1 + np.exp(-(X @ w)))
-    pred_abstain = p < thr
+def hits_at(rows: list[dict], cfg: AnswerSettings, k: int) -> np.ndarray:
+    out = []
+    for r in rows:
+        q, c = r["q"], r["cands"]
+        if not q.answerable or not c.keys:
+            out.append(False)
+            continue
+        quotes = select_quotes(c, rank(c, cfg), _Infos(), k, cfg)  # type: ignore[arg-type]
+        out.append(answer_hit([x.text for x in quotes], q.answers, k))
+    return np.asarray(out)
+
+
+def tradeoff(rows: list[dict], cfg: AnswerSettings, w: np.ndarray, thr: float) -> dict:
+    X, y = abstain_features(rows, cfg)
+    answered = 1 / (1 + np.exp(-(X @ w))) >= thr
     should = y == 0
-    tp = float(np.sum(pred_abstain & should))
-    prec = tp / max(1, pred_abstain.sum())
-    rec = tp / max(1, should.sum())
-    kept = np.mean(~pred_abstain[~should])
-    return f"abstain P={prec:.3f} R={rec:.3f} answered-rate-on-answerable={kept:.3f}"
+    n_ans = max(1, int((~should).sum()))
+    abst = ~answered
+    tp = float(np.sum(abst & should))
+    return {"answer@1": float(np.sum(hits_at(rows, cfg, 1) & answered)) / n_ans,
+            "answer@3": float(np.sum(hits_at(rows, cfg, 3) & answered)) / n_ans,
+            "abstain_P": tp / max(1, abst.sum()), "abstain_R": tp / max(1, should.sum())}
 
 
 def search(args: argparse.Namespace) -> None:
     sets = {p.stem: pickle.loads(p.read_bytes()) for p in sorted(CACHE.glob("*.pkl"))}
     base = AnswerSettings()
     for name, rows in sets.items():
-        print(name, "current", answer_at(rows, base))
+        print(name, "current ranking", answer_at(rows, base))
     grid = itertools.product([0.3, 0.5, 0.7], [0.2, 0.35, 0.5], [0.0, 0.05],
-                             [0.1, 0.2, 0.3], [0.0, 0.1, 0.25], [0.0, 0.1, 0.2], [0.8, 0.9])
+                             [0.1, 0.2, 0.3], [0.0, 0.1, 0.25], [0.0, 0.1], [0.8, 0.9])
     best, best_w = -1.0, None
     for wc, wl, wp, wo, wch, wk, nr in grid:
         cfg = AnswerSettings(weights=(wc, wl, wp, wo, wch, wk), neighbour_ratio=nr)
@@ -137,14 +151,23 @@ def search(args: argparse.Namespace) -> None:
     assert best_w is not None
     print("best weights", best_w.weights, "neighbour_ratio", best_w.neighbour_ratio)
     for name, rows in sets.items():
-        print(name, "tuned", answer_at(rows, best_w))
-    X = np.concatenate([abstain_features(r, best_w)[0] for r in sets.values()])
-    y = np.concatenate([abstain_features(r, best_w)[1] for r in sets.values()])
-    w = fit_logistic(X, y)
+        print(name, "tuned ranking", answer_at(rows, best_w))
+    # each data set weighs the same in the abstention fit, whatever its size
+    Xs, ys, ws = [], [], []
+    for rows in sets.values():
+        X, y = abstain_features(rows, best_w)
+        Xs.append(X)
+        ys.append(y)
+        ws.append(np.full(len(y), 1.0 / len(y)))
+    X, y = np.concatenate(Xs), np.concatenate(ys)
+    reps = np.maximum(1, np.round(np.concatenate(ws) / np.concatenate(ws).min() / 8)).astype(int)
+    w = fit_logistic(np.repeat(X, reps, axis=0), np.repeat(y, reps))
     print("abstain model", np.round(w, 3).tolist())
-    for name, rows in sets.items():
-        Xs, ys = abstain_features(rows, best_w)
-        print(name, abstain_report(Xs, ys, w))
+    for thr in (0.3, 0.4, 0.5, 0.6):
+        line = "  ".join(f"{n}: " + " ".join(f"{k}={v:.3f}" for k, v in
+                                            tradeoff(rows, best_w, w, thr).items())
+                         for n, rows in sets.items())
+        print(f"threshold {thr}: {line}")
 
 
 if __name__ == "__main__":

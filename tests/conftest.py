@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,3 +56,42 @@ def real_pipeline(real_index: Settings):
     p = Pipeline(real_index)
     yield p
     p.close()
+
+
+# -- shared by the reliability tests (test_hostile_*.py, test_concurrency.py) ------------------
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_live_app(settings: Settings, pipeline: Any = None, ready_timeout: float = 180.0,
+                   **kw: Any) -> Any:
+    """The real web app on a free loopback port, ready (index checked, model loaded)."""
+    from askcorpus.pipeline import Pipeline
+    from askcorpus.web import start
+
+    app = start(settings, "127.0.0.1", free_port(), env={},
+                pipeline=pipeline if pipeline is not None else Pipeline(settings), **kw)
+    if not app.wait_ready(ready_timeout):
+        app.close()
+        raise AssertionError(f"the app did not get ready: {app.startup.snapshot()}")
+    return app
+
+
+def api_client(app: Any) -> Any:
+    """A gradio_client for a started app (no telemetry, no downloads)."""
+    from gradio_client import Client
+
+    return Client(app.url, verbose=False, analytics_enabled=False, download_files=False)
+
+
+@pytest.fixture(scope="module")
+def live_app(real_index: Settings) -> Iterator[Any]:
+    """The real app over the real seed index, one per test module."""
+    app = start_live_app(real_index)
+    yield app
+    app.close()

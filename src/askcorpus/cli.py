@@ -260,6 +260,8 @@ def info_cmd(index_dir: Path | None, as_json: bool) -> None:
 @click.option("--squad", "squad_file", type=click.Path(path_type=Path), default=None,
               help="A SQuAD 2.0 JSON file (paragraphs become the corpus).")
 @click.option("--limit", type=int, default=None, help="Only the first N questions.")
+@click.option("--sample", type=int, default=None,
+              help="A fixed random sample of N questions (seed 0), spread over the whole file.")
 @click.option("--cache", type=click.Path(path_type=Path), default=None,
               help="Where benchmark indexes are cached [default: ~/.cache/askcorpus/eval].")
 @click.option("--json", "as_json", is_flag=True, help="Print {metrics, questions} as JSON.")
@@ -267,13 +269,15 @@ def info_cmd(index_dir: Path | None, as_json: bool) -> None:
               help="Write a Markdown report with plots to this folder.")
 def eval_cmd(questions: Path | None, index_dir: Path | None, top_k: int, mode: str | None,
              compare: str | None, beir_dir: Path | None, split: str, squad_file: Path | None,
-             limit: int | None, cache: Path | None, as_json: bool, out: Path | None) -> None:
+             limit: int | None, sample: int | None, cache: Path | None, as_json: bool,
+             out: Path | None) -> None:
     """Evaluate answers on a question file, a BEIR folder or a SQuAD file."""
     from .evaluation_runner import run_eval
 
     result = _run(lambda: run_eval(
         _settings(index=index_dir), questions=questions, k=top_k, mode=mode, compare=compare,
-        beir_dir=beir_dir, split=split, squad_file=squad_file, limit=limit, cache=cache,
+        beir_dir=beir_dir, split=split, squad_file=squad_file, limit=limit, sample=sample,
+        cache=cache,
         out=out, progress=not as_json and sys.stderr.isatty()))
     if as_json:
         click.echo(json.dumps(result["json"], ensure_ascii=False))

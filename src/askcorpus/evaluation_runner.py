@@ -50,7 +50,7 @@ def _pipelines(settings: Settings, modes: list[str]) -> dict[str, Any]:
 def run_eval(settings: Settings, *, questions: Path | None, k: int, mode: str | None,
              compare: str | None, beir_dir: Path | None, split: str, squad_file: Path | None,
              limit: int | None, cache: Path | None, out: Path | None,
-             progress: bool) -> dict[str, Any]:
+             progress: bool, sample: int | None = None) -> dict[str, Any]:
     chosen = [x for x in (questions, beir_dir, squad_file) if x is not None]
     if len(chosen) != 1:
         raise AskCorpusError("give exactly one of: a QUESTIONS.jsonl file, --beir DIR, "
@@ -73,6 +73,14 @@ def run_eval(settings: Settings, *, questions: Path | None, k: int, mode: str | 
         qs = load_questions(questions)
         title = f"Questions {questions.name}"
     qs = qs[:limit] if limit else qs
+    if sample and sample < len(qs):
+        import random
+
+        chosen_ids = {q.id for q in random.Random(0).sample(qs, sample)}
+        keep = {q.id for q in qs if q.id in chosen_ids}
+        keep |= {q.follow_up_of for q in qs if q.id in keep and q.follow_up_of}
+        qs = [q for q in qs if q.id in keep]  # file order kept; follow-ups keep their lead
+        title += f", sample of {len(qs)}"
     pipes = _pipelines(settings, modes)
     if squad_file is not None:
         pipes[modes[0]].index(progress=_stderr_progress(progress))

@@ -56,12 +56,16 @@ def decode(data: bytes) -> tuple[str, str]:
         if found is None:
             raise ValueError("binary file (NUL bytes)")
         return found
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
     sample = data[:65536]
     controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        if controls > len(sample) * 0.05:  # valid UTF-8, but mostly control bytes
+            raise ValueError("binary file (control characters, not text)")
+        return text, "utf-8"
     if controls > len(sample) * 0.01:
         raise ValueError("binary file (not text in any known encoding)")
     try:
@@ -267,6 +271,9 @@ def read_file(path: Path, rel: str, *, max_file_mb: float = 20.0) -> Iterator[Do
         yield Skipped(rel, str(e))
         return
     if kind in ("json", "jsonl"):
+        if not text.strip():
+            yield Skipped(rel, "no text")
+            return
         found = False
         bad: list[Skipped] = []
         for item in _json_documents(text, rel, kind, encoding):
@@ -280,7 +287,7 @@ def read_file(path: Path, rel: str, *, max_file_mb: float = 20.0) -> Iterator[Do
             yield Skipped(rel, f"{len(bad) - MAX_RECORD_SKIPS} more records skipped "
                                f"(the first {MAX_RECORD_SKIPS} are listed)")
         if not found:
-            yield Skipped(rel, "no text" if not text.strip() else "no articles in this file")
+            yield Skipped(rel, "no articles in this file")
         return
     doc = _text_document(text, rel, kind, encoding)
     yield doc if isinstance(doc, Document) else Skipped(rel, doc)
@@ -290,7 +297,10 @@ def _text_document(text: str, rel: str, kind: str, encoding: str, **meta: Any) -
     url = meta.get("url")
     title, outlet, date = meta.get("title"), meta.get("outlet"), meta.get("date")
     if kind == "html":
-        art = html_to_article(text)
+        try:
+            art = html_to_article(text)
+        except Exception as e:  # html.parser is lenient, but not everywhere: skip, never crash
+            return f"unreadable HTML ({type(e).__name__})"
         text = art.text
         title, outlet, date, url = art.title, art.outlet, art.date, art.url
     text = clean(text)

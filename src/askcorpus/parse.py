@@ -215,6 +215,15 @@ class _Extractor(HTMLParser):
         if tag in _BLOCK_TAGS:
             self.parts.append("\n")
 
+    def parse_marked_section(self, i: int, report: int = 1) -> int:
+        """``<![...`` that is not CDATA or a conditional comment: html.parser raises
+        AssertionError on it; a browser reads it as a bogus comment up to the next ``>``."""
+        try:
+            return super().parse_marked_section(i, report)
+        except AssertionError:
+            end = self.rawdata.find(">", i + 3)
+            return -1 if end < 0 else end + 1
+
     def handle_data(self, data: str) -> None:
         if self.in_title:
             self.title += data

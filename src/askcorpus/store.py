@@ -10,13 +10,16 @@
       .lock                held by the one process writing
 
 A generation is written in a temporary folder, fsynced, renamed, and only then named in
-CURRENT, so readers see either the old complete index or the new complete one.
+CURRENT, so readers see either the old complete index or the new complete one. The manifest
+records the size and SHA-256 of every file of its generation; opening checks them, so a
+damaged file is one clear IndexCorruptError (never a crash in FAISS or a silent wrong answer).
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -81,6 +84,8 @@ def current_generation(folder: Path) -> Path | None:
         return None
     except OSError as e:
         raise IndexCorruptError(f"cannot read {pointer}: {e.strerror}; {REBUILD_HINT}") from None
+    except UnicodeDecodeError:
+        raise IndexCorruptError(f"{pointer} is damaged; {REBUILD_HINT}") from None
     if not name.startswith("gen-") or "/" in name:
         raise IndexCorruptError(f"{pointer} is damaged; {REBUILD_HINT}")
     return folder / name
@@ -94,8 +99,10 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         manifest = json.loads((gen / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise IndexCorruptError(f"{gen / MANIFEST} is missing; {REBUILD_HINT}") from None
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         raise IndexCorruptError(f"{gen / MANIFEST} is damaged; {REBUILD_HINT}") from None
+    if not isinstance(manifest, dict):
+        raise IndexCorruptError(f"{gen / MANIFEST} is damaged; {REBUILD_HINT}")
     version = manifest.get("schema_version")
     if not isinstance(version, int):
         raise IndexCorruptError(f"{gen / MANIFEST} has no schema version; {REBUILD_HINT}")
@@ -106,6 +113,63 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         )
     manifest["_generation"] = gen
     return manifest
+
+
+def file_digests(gen: Path) -> dict[str, dict[str, Any]]:
+    """``{relative path: {"bytes": n, "sha256": hex}}`` of every file of a generation folder
+    except the manifest."""
+    out: dict[str, dict[str, Any]] = {}
+    for path in sorted(p for p in gen.rglob("*") if p.is_file()):
+        rel = path.relative_to(gen).as_posix()
+        if rel != MANIFEST:
+            out[rel] = {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+    return out
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def verify_files(gen: Path, manifest: dict[str, Any]) -> None:
+    """Every file the manifest lists is there, whole and unchanged (indexes written before
+    checksums were recorded are not checked)."""
+    files = manifest.get("files")
+    if files is None:
+        return
+    if not isinstance(files, dict):
+        raise IndexCorruptError(f"{gen / MANIFEST} is damaged; {REBUILD_HINT}")
+    for rel, want in files.items():
+        path = gen / rel
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            raise IndexCorruptError(f"{path} is missing; {REBUILD_HINT}") from None
+        except OSError as e:
+            raise IndexCorruptError(f"cannot read {path} ({e.strerror}); {REBUILD_HINT}") from None
+        if not isinstance(want, dict) or size != want.get("bytes"):
+            raise IndexCorruptError(f"{path} is damaged (size {size:,} bytes, expected "
+                                    f"{want.get('bytes') if isinstance(want, dict) else '?'});"
+                                    f" {REBUILD_HINT}")
+        try:
+            digest = _sha256(path)
+        except OSError as e:
+            raise IndexCorruptError(f"cannot read {path} ({e.strerror}); {REBUILD_HINT}") from None
+        if digest != want.get("sha256"):
+            raise IndexCorruptError(f"{path} is damaged (checksum mismatch); {REBUILD_HINT}")
+
+
+@contextlib.contextmanager
+def _db_errors(index: StoredIndex) -> Iterator[None]:
+    """A database error while reading is damage, said in one line."""
+    try:
+        yield
+    except sqlite3.DatabaseError as e:
+        raise IndexCorruptError(f"{index.generation / DB} is damaged ({e}); "
+                                f"{REBUILD_HINT}") from None
 
 
 @dataclass
@@ -130,48 +194,57 @@ class StoredIndex:
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
-        rows = self.db.execute(
-            f'SELECT id, doc_id, ord, start, "end", text FROM chunks WHERE id IN ({marks})',
-            [int(i) for i in ids],
-        ).fetchall()
+        with _db_errors(self):
+            rows = self.db.execute(
+                f'SELECT id, doc_id, ord, start, "end", text FROM chunks WHERE id IN ({marks})',
+                [int(i) for i in ids],
+            ).fetchall()
         return {r[0]: Chunk(r[1], r[3], r[4], r[5], r[2]) for r in rows}
 
     def doc_infos(self, doc_ids: Sequence[str]) -> dict[str, DocInfo]:
         if not doc_ids:
             return {}
         marks = ",".join("?" * len(doc_ids))
-        rows = self.db.execute(
-            "SELECT id, path, paths, title, format, outlet, date, url, record, cluster "
-            f"FROM documents WHERE id IN ({marks})", list(doc_ids)).fetchall()
+        with _db_errors(self):
+            rows = self.db.execute(
+                "SELECT id, path, paths, title, format, outlet, date, url, record, cluster "
+                f"FROM documents WHERE id IN ({marks})", list(doc_ids)).fetchall()
         return {r[0]: DocInfo(id=r[0], path=r[1], paths=tuple(json.loads(r[2])), title=r[3],
                               format=r[4], outlet=r[5], date=r[6], url=r[7], record=r[8],
                               cluster=r[9]) for r in rows}
 
     def cluster_members(self, cluster: str) -> list[DocInfo]:
         """Every article in a near-duplicate group."""
-        ids = [r[0] for r in self.db.execute("SELECT id FROM documents WHERE cluster = ?",
-                                             (cluster,))]
+        with _db_errors(self):
+            ids = [r[0] for r in self.db.execute("SELECT id FROM documents WHERE cluster = ?",
+                                                 (cluster,))]
         infos = self.doc_infos(ids)
         return [infos[i] for i in sorted(infos, key=lambda i: infos[i].path)]
 
     def minhashes(self) -> dict[str, bytes]:
-        return {r[0]: r[1] for r in self.db.execute("SELECT id, minhash FROM documents")
-                if r[1] is not None}
+        with _db_errors(self):
+            return {r[0]: r[1] for r in self.db.execute("SELECT id, minhash FROM documents")
+                    if r[1] is not None}
 
     def doc_text(self, doc_id: str) -> str:
-        row = self.db.execute("SELECT text FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        with _db_errors(self):
+            row = self.db.execute("SELECT text FROM documents WHERE id = ?",
+                                  (doc_id,)).fetchone()
         if row is None:
             raise KeyError(doc_id)
         return str(row[0])
 
     def doc_spans(self, doc_id: str) -> list[tuple[int, int]]:
-        row = self.db.execute("SELECT spans FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        with _db_errors(self):
+            row = self.db.execute("SELECT spans FROM documents WHERE id = ?",
+                                  (doc_id,)).fetchone()
         return [tuple(s) for s in json.loads(row[0])] if row else []  # type: ignore[misc]
 
     def documents(self) -> Iterator[tuple[DocInfo, int]]:
-        rows = self.db.execute(
-            "SELECT id, path, paths, title, format, outlet, date, url, record, n_chunks "
-            "FROM documents ORDER BY path")
+        with _db_errors(self):
+            rows = self.db.execute(
+                "SELECT id, path, paths, title, format, outlet, date, url, record, n_chunks "
+                "FROM documents ORDER BY path").fetchall()
         for r in rows:
             yield DocInfo(id=r[0], path=r[1], paths=tuple(json.loads(r[2])), title=r[3],
                           format=r[4], outlet=r[5], date=r[6], url=r[7], record=r[8]), r[9]
@@ -189,8 +262,10 @@ class StoredIndex:
         n = self.size
         all_vecs = self.vectors.reconstruct_n(0, n) if n else np.zeros((0, 0), np.float32)
         out: dict[str, tuple[list[tuple[int, int, int]], list[int]]] = {}
-        for cid, doc_id, ord_, start, end in self.db.execute(
-                'SELECT id, doc_id, ord, start, "end" FROM chunks ORDER BY doc_id, ord'):
+        with _db_errors(self):
+            rows = self.db.execute(
+                'SELECT id, doc_id, ord, start, "end" FROM chunks ORDER BY doc_id, ord').fetchall()
+        for cid, doc_id, ord_, start, end in rows:
             rows, ids = out.setdefault(doc_id, ([], []))
             rows.append((ord_, start, end))
             ids.append(cid)
@@ -206,6 +281,7 @@ def open_index(folder: Path, *, ef_search: int | None = None) -> StoredIndex:
     for name in (DB, VECTORS, BM25_DIR):
         if not (gen / name).exists():
             raise IndexCorruptError(f"{gen / name} is missing; {REBUILD_HINT}")
+    verify_files(gen, manifest)
     try:
         db = sqlite3.connect(f"file:{gen / DB}?mode=ro&immutable=1", uri=True,
                              check_same_thread=False)
@@ -214,10 +290,11 @@ def open_index(folder: Path, *, ef_search: int | None = None) -> StoredIndex:
         raise IndexCorruptError(f"{gen / DB} is damaged ({e}); {REBUILD_HINT}") from None
     try:
         vectors = faiss.read_index(str(gen / VECTORS))
-    except RuntimeError:
+    except (RuntimeError, MemoryError):
         db.close()
         raise IndexCorruptError(f"{gen / VECTORS} is damaged; {REBUILD_HINT}") from None
-    expected = manifest.get("counts", {}).get("chunks")
+    counts = manifest.get("counts")
+    expected = counts.get("chunks") if isinstance(counts, dict) else None
     if vectors.ntotal != n_db or (expected is not None and expected != n_db):
         db.close()
         raise IndexCorruptError(f"index in {folder} is inconsistent ({vectors.ntotal} vectors, "
@@ -300,6 +377,7 @@ def write_generation(folder: Path, *, manifest: dict[str, Any], docs: Sequence[D
         db.close()
         faiss.write_index(vector_index, str(tmp / VECTORS))
         lexical.save(tmp / BM25_DIR)
+        manifest = {**manifest, "files": file_digests(tmp)}
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False),
                                     encoding="utf-8")
         _fsync_tree(tmp)

@@ -20,11 +20,30 @@ log = logging.getLogger("askcorpus.web")
 QUEUE_MAX_SIZE = 64  # waiting requests beyond this get "queue full" at once, not a long wait
 
 
-def concurrency_limit() -> int:
+def concurrency_limit(env: Mapping[str, str] | None = None) -> int:
     """Questions answered at once. Each one embeds the question and up to ~100 candidate
     sentences on the CPU, and torch already spreads one encode over the cores, so running
-    more at once than there are cores (capped at 4) only makes every answer slower."""
-    return max(1, min(4, os.cpu_count() or 1))
+    more at once than there are cores (capped at 4) only makes every answer slower.
+    ``ASKCORPUS_WEB_CONCURRENCY`` overrides it."""
+    return _env_int(env, "ASKCORPUS_WEB_CONCURRENCY", max(1, min(4, os.cpu_count() or 1)), 1)
+
+
+def queue_max_size(env: Mapping[str, str] | None = None) -> int:
+    """Requests that may wait; ``ASKCORPUS_WEB_QUEUE`` overrides QUEUE_MAX_SIZE."""
+    return _env_int(env, "ASKCORPUS_WEB_QUEUE", QUEUE_MAX_SIZE, 1)
+
+
+def _env_int(env: Mapping[str, str] | None, name: str, default: int, minimum: int) -> int:
+    raw = (os.environ if env is None else env).get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise AskCorpusError(f"{name}={raw!r} is not a whole number") from None
+    if value < minimum:
+        raise AskCorpusError(f"{name} must be at least {minimum}, not {value}")
+    return value
 
 
 @dataclass
@@ -36,6 +55,8 @@ class RunningApp:
     startup: Startup
     pipeline: Any
     login_required: bool
+    concurrency: int = 0  # questions answered at once
+    max_queue: int = 0  # requests that may wait
 
     def wait_ready(self, timeout: float = 300.0) -> bool:
         """Block until indexing and model loading finished; True when the chat is ready."""
@@ -49,14 +70,20 @@ class RunningApp:
 
 def start(settings: Settings, host: str = "127.0.0.1", port: int = 7860, *,
           env: Mapping[str, str] | None = None, pipeline: Any | None = None,
-          quiet: bool = True) -> RunningApp:
+          quiet: bool = True, concurrency: int | None = None,
+          max_queue: int | None = None) -> RunningApp:
     """Check the login policy, build the page, listen, and start indexing in the background.
 
+    ``concurrency`` (questions answered at once) and ``max_queue`` (requests waiting) default
+    to ``ASKCORPUS_WEB_CONCURRENCY`` / ``ASKCORPUS_WEB_QUEUE``, else min(4, cores) and 64.
     Raises AskCorpusError (one line) before any heavy work when ``host`` is not loopback and
     no credentials are configured, or when the address cannot be bound.
     """
     force_offline()
-    auth: Callable[[str, str], bool] | None = auth_for(host, os.environ if env is None else env)
+    environ = os.environ if env is None else env
+    auth: Callable[[str, str], bool] | None = auth_for(host, environ)
+    n = concurrency if concurrency is not None else concurrency_limit(environ)
+    queue_size = max_queue if max_queue is not None else queue_max_size(environ)
 
     from ..pipeline import Pipeline
     from .service import ChatService
@@ -64,10 +91,9 @@ def start(settings: Settings, host: str = "127.0.0.1", port: int = 7860, *,
 
     pipeline = pipeline if pipeline is not None else Pipeline(settings)
     startup = Startup(pipeline)
-    n = concurrency_limit()
     demo = build(ChatService(pipeline, startup), concurrency=n)
     try:
-        _, url, _ = demo.queue(default_concurrency_limit=n, max_size=QUEUE_MAX_SIZE).launch(
+        _, url, _ = demo.queue(default_concurrency_limit=n, max_size=queue_size).launch(
             server_name=host, server_port=port, share=False, prevent_thread_lock=True,
             quiet=quiet, inbrowser=False, auth=auth,
             auth_message="askcorpus: log in with a user from ASKCORPUS_AUTH / ASKCORPUS_AUTH_FILE",
@@ -81,7 +107,7 @@ def start(settings: Settings, host: str = "127.0.0.1", port: int = 7860, *,
                              "choose another --port") from None
     startup.start()
     return RunningApp(url=url, demo=demo, startup=startup, pipeline=pipeline,
-                      login_required=auth is not None)
+                      login_required=auth is not None, concurrency=n, max_queue=queue_size)
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
@@ -90,7 +116,8 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None
     app = start(settings, host, port)
     login = " (login required)" if app.login_required else ""
     print(f"askcorpus web chat on {app.url}{login}  ·  corpus {settings.corpus}  ·  "
-          f"index {settings.index}  ·  Ctrl-C to stop", file=sys.stderr, flush=True)
+          f"index {settings.index}  ·  {app.concurrency} answers at once, {app.max_queue} "
+          "may wait  ·  Ctrl-C to stop", file=sys.stderr, flush=True)
     try:
         while app.demo.is_running:
             time.sleep(0.2)
