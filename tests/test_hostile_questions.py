@@ -243,7 +243,9 @@ def test_web_api_raw_http_with_odd_json(live_app: Any, real_index: Settings,
 
     base = live_app.url.rstrip("/")
     with httpx.Client(trust_env=False, timeout=120) as http:
-        r = http.post(f"{base}/gradio_api/call/ask", json={"data": data})
+        body = json.dumps({"data": data}).encode()  # ASCII JSON: lone surrogates as escapes
+        r = http.post(f"{base}/gradio_api/call/ask", content=body,
+                      headers={"content-type": "application/json"})
         if r.status_code != 200:  # refused up front (gradio validates the request)
             assert r.status_code in (400, 422) and "Traceback" not in r.text
             return

@@ -111,3 +111,23 @@ def offers(qtype: str, sentence: str, question: str) -> Offer:
     elif qtype == ENTITY:
         spans = _names(sentence)
     return Offer(tuple((s, e) for s, e in spans if fresh(s, e)))
+
+
+_COUNTED = re.compile(r"\bhow (?:many|much)\s+(?:of\s+)?(?:the\s+)?([\w’'-]+(?:\s+[\w’'-]+){0,3})",
+                      re.I)
+_STOP_AFTER = {"are", "is", "was", "were", "did", "do", "does", "have", "has", "had", "will",
+               "would", "can", "could", "may", "might", "of", "from", "in", "on", "at", "for",
+               "to", "that", "which", "who", "been", "be", "the", "a", "an"}
+
+
+def counted_noun(question: str) -> str | None:
+    """What a "how many" question counts: "How many Russian soldiers have …" -> "soldiers"."""
+    m = _COUNTED.search(question)
+    if not m:
+        return None
+    words: list[str] = []
+    for w in m.group(1).split():
+        if w.lower() in _STOP_AFTER:
+            break
+        words.append(w)
+    return words[-1] if words else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -70,6 +71,24 @@ class Lexical:
         if not known:
             return np.zeros(self._bm25.scores["num_docs"], dtype=np.float32)
         return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+
+    def knows(self, token: str, min_prefix: int = 4) -> bool:
+        """Is the token, or a word sharing its first letters, in the index?
+
+        "korea" finds "korean", "british" finds "britain": the prefix compared is the token
+        less its last 3 letters, never shorter than ``min_prefix``.
+        """
+        vocab = self._bm25.vocab_dict
+        if token in vocab:
+            return True
+        if len(token) < min_prefix:
+            return False
+        sorted_vocab = getattr(self, "_sorted", None)
+        if sorted_vocab is None:
+            sorted_vocab = self._sorted = sorted(vocab)
+        prefix = token[:max(min_prefix, len(token) - 3)]
+        i = bisect.bisect_left(sorted_vocab, prefix)
+        return i < len(sorted_vocab) and sorted_vocab[i].startswith(prefix)
 
     def idf(self, tokens: list[str]) -> dict[str, float]:
         """Lucene-style idf of each token over the indexed chunks (0 for unknown tokens)."""

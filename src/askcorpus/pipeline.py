@@ -201,8 +201,9 @@ class Pipeline:
         store = self.store
         allowed = self._allowed(store, paths) if paths else None
         qvec = self.query_embedder.embed_query(resolved) if mode != "bm25" else None
+        # the same depth whatever k is: the first quotes of k=3 and k=10 are the same
         hits = retrieve(store, resolved, qvec, mode="hybrid" if reranker else mode,
-                        k=max(k * 3, 30 if reranker else 10),
+                        k=max(k * 3, 30),
                         candidates=self.settings.candidates, rrf_k=self.settings.rrf_k,
                         allowed=allowed)
         if reranker is not None:
