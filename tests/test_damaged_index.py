@@ -225,3 +225,69 @@ def test_cli_on_damaged_real_indexes(real_index: Settings, tmp_path: Path) -> No
     proc = _cli("ask", QUESTIONS[0], "--index", str(index), "--json")
     assert proc.returncode == 0, proc.stderr
     assert any("12,000" in q["text"] for q in json.loads(proc.stdout)["quotes"])
+
+
+# ------------------------------------------------------------------------------ failed writes
+@pytest.mark.parametrize("failure", ["faiss-disk-full", "bm25-disk-full", "sqlite-io-error"])
+def test_a_failed_write_is_one_error_and_leaves_the_old_index(
+        pristine: tuple[Settings, list[Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        failure: str) -> None:
+    """Disk full or an I/O error while writing a generation: one AskCorpusError, the partial
+    generation removed, the previous index still live and answering, the lock released."""
+    import errno
+    import sqlite3
+
+    import faiss
+
+    from askcorpus.errors import AskCorpusError
+    from askcorpus.lexical import Lexical
+
+    base, answers = pristine
+    settings = base.replace(index=tmp_path / "index")
+    shutil.copytree(base.index, settings.index)
+
+    def disk_full(*_: Any, **__: Any) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    if failure == "faiss-disk-full":
+        monkeypatch.setattr(faiss, "write_index", lambda *_: (_ for _ in ()).throw(RuntimeError(
+            "Error in faiss::FileIOWriter: write error: No space left on device")))
+    elif failure == "bm25-disk-full":
+        monkeypatch.setattr(Lexical, "save", disk_full)
+    else:
+        real_connect = sqlite3.connect
+
+        class Failing:
+            def __init__(self, *a: Any, **k: Any) -> None:
+                self.db = real_connect(*a, **k)
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(self.db, name)
+
+            def __enter__(self) -> Any:
+                return self
+
+            def __exit__(self, *exc: Any) -> None:
+                self.db.__exit__(*exc)
+
+            def executemany(self, *_: Any) -> None:
+                raise sqlite3.OperationalError("disk I/O error")
+
+        monkeypatch.setattr("askcorpus.store.sqlite3.connect", Failing)
+    with pytest.raises(AskCorpusError, match="cannot write the index") as e:
+        build_index(settings, FakeEmbedder(), word_counter, rebuild=True)
+    assert "\n" not in str(e.value) and "unchanged" in str(e.value)
+    monkeypatch.undo()
+    assert not [p for p in settings.index.iterdir() if p.name.startswith("tmp-")]
+    assert _answers(settings) == answers  # the old generation, still live
+    build_index(settings, FakeEmbedder(), word_counter, rebuild=True)  # lock released
+
+
+def test_an_index_path_that_is_a_file_is_one_error(tmp_path: Path) -> None:
+    from askcorpus.errors import AskCorpusError
+
+    blocker = tmp_path / "index"
+    blocker.write_text("not a folder")
+    settings = Settings(corpus=Path(__file__).resolve().parents[1] / "corpus", index=blocker)
+    with pytest.raises(AskCorpusError, match="cannot write the index folder"):
+        build_index(settings, FakeEmbedder(), word_counter)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .answer_types import NUMBER, OTHER, counted_noun, offers, question_type
+from .answer_types import NUMBER, OTHER, answer_key, counted_noun, offers, question_type
 from .hedges import doubts, flag_text
 from .lexical import tokenize
 from .sentences import sentence_spans
@@ -219,6 +219,7 @@ def compose(question: str, hits: Sequence[Hit], index: StoredIndex, embedder: ob
         return Answer(question=question, answered=False, message=NO_ANSWER)
     scores = rank(cands, cfg)
     quotes = collapse_copies(select_quotes(cands, scores, index, k + 2, cfg), index)[:k]
+    quotes = with_support(quotes, cands, scores, index, k)
     quotes = with_doubts(quotes, cands, index, k)
     conf = confidence(cands, scores, cfg)
     if conf < cfg.abstain_threshold:
@@ -229,18 +230,56 @@ def compose(question: str, hits: Sequence[Hit], index: StoredIndex, embedder: ob
                   message=extra.pop("message"), extra=extra)
 
 
+def _key_of(q: Quote) -> str:
+    """The typed answer a quote gives ("macron", "12,000"), or "" when it gives none."""
+    if q.span_start is None or q.span_end is None:
+        return ""
+    span = q.text[q.span_start - q.start:q.span_end - q.start]
+    return answer_key(span) if len(span) < len(q.text) else ""
+
+
+def with_support(quotes: list[Quote], cands: Candidates, scores: np.ndarray,
+                 index: StoredIndex, k: int) -> list[Quote]:
+    """Every article giving the same typed answer as the best quote gets quoted (its best
+    such sentence), right after the best quote: several sources, not just the first."""
+    key = _key_of(quotes[0]) if quotes else ""
+    if not key:
+        return quotes
+    groups = {q.doc.cluster or q.doc.id for q in quotes if _key_of(q) == key}
+    best: dict[str, int] = {}
+    for j in np.argsort(-scores, kind="stable"):
+        doc_id, _ = cands.keys[j]
+        if doc_id in best or any(answer_key(cands.texts[j][a:b]) != key
+                                 for a, b in cands.offers[j][:1]) or not cands.offers[j]:
+            continue
+        best[doc_id] = int(j)
+    infos = index.doc_infos(list(best))
+    extra = []
+    for doc_id, j in best.items():
+        info = infos[doc_id]
+        if (info.cluster or doc_id) in groups:
+            continue
+        groups.add(info.cluster or doc_id)
+        text, sents = cands.doc_sents[doc_id]
+        i = cands.keys[j][1]
+        extra.append(_quote(text, sents, i, i, i, cands.offers[j], float(scores[j]), info))
+    if not extra:
+        return quotes
+    return ([quotes[0], *extra, *quotes[1:]])[:max(k, 1 + len(extra))]
+
+
 def with_doubts(quotes: list[Quote], cands: Candidates, index: StoredIndex, k: int
                 ) -> list[Quote]:
     """Show both sides: when the quotes report a claim and a retrieved article casts doubt on
     it ("no official confirmation", "denied"), quote the doubting sentence too.
 
-    Every sentence of the retrieved articles is read (no model call): the doubt must share
-    words with the best quote, and one from the same article is preferred.
+    Every sentence of the retrieved articles is read (no model call): the doubt must share at
+    least three words with the best quote (the same claim), and its own article is preferred.
     """
     if not quotes or any(q.stance == "doubts" for q in quotes):
         return quotes
     top = quotes[0]
-    claim = set(tokenize(top.text)) | set(tokenize(cands.question))
+    claim = set(tokenize(top.text))
     quoted = {(q.doc.id, q.start) for q in quotes}
     best: tuple[float, str, int] | None = None
     for doc_id, (text, sents) in cands.doc_sents.items():
@@ -248,9 +287,10 @@ def with_doubts(quotes: list[Quote], cands: Candidates, index: StoredIndex, k: i
             sentence = text[s:e]
             if (doc_id, s) in quoted or _is_heading(sentence) or not doubts(sentence):
                 continue
-            shared = len(claim & set(tokenize(sentence))) / max(1, len(claim))
+            common = len(claim & set(tokenize(sentence)))
+            shared = common / max(1, len(claim))
             relevance = shared + (0.15 if doc_id == top.doc.id else 0.0)
-            if shared >= 0.1 and (best is None or relevance > best[0]):
+            if common >= 3 and (best is None or relevance > best[0]):  # about the same claim
                 best = (relevance, doc_id, i)
     if best is None:
         return quotes
@@ -282,9 +322,13 @@ def agreement(quotes: list[Quote], qtype: str, cfg: AnswerSettings) -> dict[str,
     if not quotes:
         return {"message": NO_ANSWER, "agree_count": 0, "disputed": False, "articles": []}
     top = quotes[0].score
-    support = [q for q in quotes if q.score >= cfg.support_ratio * top]
+    key = _key_of(quotes[0])
+    support = ([q for q in quotes if _key_of(q) == key] if key  # the same typed answer
+               else [q for q in quotes if q.score >= cfg.support_ratio * top])
     reporting = {q.doc.cluster or q.doc.id for q in support if q.stance == "reports"}
-    doubting = {q.doc.cluster or q.doc.id for q in quotes if q.stance == "doubts"}
+    claim = set(tokenize(quotes[0].text))
+    doubting = {q.doc.cluster or q.doc.id for n, q in enumerate(quotes) if q.stance == "doubts"
+                and (n == 0 or len(claim & set(tokenize(q.text))) >= 3)}  # the same claim
     reason = None
     if reporting and doubting:
         reason = "some quotes report the claim, others say it is unconfirmed or dispute it"

@@ -71,15 +71,27 @@ class Offer:
 
 def _names(sentence: str) -> list[tuple[int, int]]:
     out = []
+    lead = len(sentence) - len(sentence.lstrip(" \"“‘'-•"))
     for m in _CAPS.finditer(sentence):
         words = m.group(0).split()
         s = m.start()
         while words and words[0] in _STOP_CAPS:  # sentence-initial function words
             s += len(words[0]) + 1
             words = words[1:]
+        if len(words) == 1 and m.start() == lead and words[0] not in _PLACES:
+            continue  # one capitalized word opening the sentence ("Recent", "Officials")
         if words:
             out.append((s, m.end()))
     return out
+
+
+def answer_key(span_text: str) -> str:
+    """What two typed answers must share to be the same answer: "Emmanuel Macron" ->
+    "macron", "12,000 troops" -> "12,000"."""
+    words = [w.strip(".,;:’'\"”“()").lower() for w in span_text.split()]
+    words = [w for w in words if w]
+    return (words[-1] if words and not any(ch.isdigit() for ch in span_text)
+            else next((w for w in words if any(ch.isdigit() for ch in w)), ""))
 
 
 def offers(qtype: str, sentence: str, question: str) -> Offer:

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import IndexCorruptError, IndexLockedError, IndexMissingError
+from .errors import AskCorpusError, IndexCorruptError, IndexLockedError, IndexMissingError
 from .lexical import Lexical
 from .types import Chunk, DocInfo, Document
 
@@ -312,9 +312,14 @@ def open_index(folder: Path, *, ef_search: int | None = None) -> StoredIndex:
 @contextlib.contextmanager
 def write_lock(folder: Path) -> Iterator[None]:
     """One writer at a time; a second one fails at once with a clear message."""
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / ".lock"
-    with open(path, "a+") as f:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        f = open(path, "a+")  # noqa: SIM115 - closed below, after the lock is released
+    except OSError as e:
+        raise AskCorpusError(f"cannot write the index folder {folder} "
+                             f"({e.strerror or type(e).__name__})") from None
+    with f:
         try:
             fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -352,12 +357,17 @@ def write_generation(folder: Path, *, manifest: dict[str, Any], docs: Sequence[D
                      chunks: Sequence[Chunk], vectors: np.ndarray, lexical: Lexical,
                      vector_index: Any, clusters: dict[str, str],
                      minhashes: dict[str, bytes]) -> Path:
-    """Write a complete generation and make it live. Call while holding ``write_lock``."""
+    """Write a complete generation and make it live. Call while holding ``write_lock``.
+
+    A failure to write (disk full, permissions, an I/O error) removes the partial generation
+    and is one AskCorpusError; the index that was live stays live."""
     import faiss
 
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix="tmp-", dir=folder))
+    tmp: Path | None = None
+    switched = False
     try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix="tmp-", dir=folder))
         db = sqlite3.connect(tmp / DB)
         with db:
             db.executescript(_SCHEMA)
@@ -392,12 +402,28 @@ def write_generation(folder: Path, *, manifest: dict[str, Any], docs: Sequence[D
             f.flush()
             os.fsync(f.fileno())
         os.replace(pointer_tmp, folder / CURRENT)
+        switched = True
         _fsync_dir(folder)
+    except (OSError, sqlite3.Error, RuntimeError) as e:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        if switched:  # only the last fsync failed: the new index is live
+            raise AskCorpusError(f"the index in {folder} was written, but syncing it to disk "
+                                 f"failed ({_reason(e)})") from None
+        raise AskCorpusError(f"cannot write the index in {folder} ({_reason(e)}); the index "
+                             "that was there is unchanged") from None
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
         raise
     prune(folder, keep={final.name, previous.name if previous else ""})
     return final
+
+
+def _reason(e: BaseException) -> str:
+    if isinstance(e, OSError) and e.strerror:
+        return e.strerror
+    return (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
 
 
 def current_generation_or_none(folder: Path) -> Path | None:
