@@ -90,13 +90,7 @@ def _plots(folder: Path, results: Mapping[str, Sequence[QuestionResult]]) -> lis
         ax.plot(range(1, 11), curve, marker="o", label=name)
     ax.set(xlabel="k (quotes shown)", ylabel="answer@k", title="Answer found in the first k quotes",
            ylim=(0, 1.02))
-    ax.grid(alpha=0.3)
-    ax.legend()
-    p = folder / "recall_at_k.png"
-    fig.tight_layout()
-    fig.savefig(p, dpi=110)
-    plt.close(fig)
-    out.append(("recall@k", p))
+    out.append(("recall@k", _save(plt, fig, ax, folder / "recall_at_k.png")))
 
     fig, ax = plt.subplots(figsize=(6, 4))
     for name, res in results.items():
@@ -107,11 +101,14 @@ def _plots(folder: Path, results: Mapping[str, Sequence[QuestionResult]]) -> lis
             ax.plot([c for c, _ in pts], [rk for _, rk in pts], label=name)
     ax.set(xlabel="coverage (share of questions answered)", ylabel="risk (share answered wrongly)",
            title="Risk–coverage of abstention", xlim=(0, 1.02), ylim=(0, 1.02))
+    out.append(("risk-coverage", _save(plt, fig, ax, folder / "risk_coverage.png")))
+    return out
+
+
+def _save(plt: Any, fig: Any, ax: Any, path: Path) -> Path:
     ax.grid(alpha=0.3)
     ax.legend()
-    p = folder / "risk_coverage.png"
     fig.tight_layout()
-    fig.savefig(p, dpi=110)
+    fig.savefig(path, dpi=110)
     plt.close(fig)
-    out.append(("risk-coverage", p))
-    return out
+    return path
