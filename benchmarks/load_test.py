@@ -254,10 +254,13 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
             proc.wait()
 
 
-def machine() -> str:
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+def load_average() -> float:
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+
+
+def machine(load_before: float) -> str:
     return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-            f"load average {load:.1f} at start")
+            f"load average {load_before:.1f} before the run, {load_average():.1f} after")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -296,6 +299,7 @@ def main(argv: list[str] | None = None) -> int:
                                               args.ready_timeout)
         server = {"url": base, "started_here": True, "log": str(server_log),
                   "concurrency": args.concurrency, "queue": args.queue}
+    load_before = load_average()
     try:
         log(f"{args.clients} clients for {args.seconds:g}s against {base}")
         result = run_load(base, args.clients, args.seconds, args.timeout)
@@ -306,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
         for line in Path(server["log"]).read_text(errors="replace").splitlines():
             if "answers at once" in line:
                 server["banner"] = line.strip()
-    result.update(server=server, machine=machine(),
+    result.update(server=server, machine=machine(load_before),
                   command=" ".join([Path(sys.executable).name, *sys.argv]))
     print(f"requests {result['requests']}  completed {result['completed']}  "
           f"errors {result['errors']} {result['errors_by_kind'] or ''}")

@@ -84,3 +84,9 @@ def test_user_errors_are_one_line(real_index: Settings, tmp_path: Path, args: li
     assert proc.returncode != 0
     assert proc.stderr.startswith("error: ") and message in proc.stderr
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_question_starting_with_a_dash_is_a_question(real_index: Settings) -> None:
+    r = _run("ask", "-5 troops?", "--index", str(real_index.index), "--json", "-k", "1")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["question"] == "-5 troops?"

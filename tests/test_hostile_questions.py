@@ -195,9 +195,6 @@ def test_cli_answers_every_other_case(real_index: Settings) -> None:
 
 
 @pytest.mark.integration
-@pytest.mark.xfail(reason="cli.py reads stdin with the locale's strict decoder: invalid UTF-8 "
-                          "on stdin is a UnicodeDecodeError traceback (reported; cli.py belongs "
-                          "to another change)", strict=False)
 def test_cli_invalid_utf8_on_stdin_is_not_a_traceback(real_index: Settings) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASKCORPUS_")}
     env["PYTHONIOENCODING"] = "utf-8:strict"  # what a desktop en_US.UTF-8 locale gives

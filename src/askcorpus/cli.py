@@ -133,7 +133,7 @@ def _print_answer(answer: dict[str, Any]) -> None:
     click.echo("")
 
 
-@main.command("ask")
+@main.command("ask", context_settings={"ignore_unknown_options": True})
 @click.argument("question")
 @_INDEX
 @click.option("-k", "--top-k", type=click.IntRange(1, 50), default=None,
@@ -147,6 +147,8 @@ def ask_cmd(question: str, index_dir: Path | None, top_k: int | None, mode: str 
     from .pipeline import Pipeline
 
     pipeline = Pipeline(_settings(index=index_dir))
+    if question == "-" and hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(errors="replace")  # a bad byte is one odd character, not a crash
     questions = (line.rstrip("\n") for line in sys.stdin) if question == "-" else iter([question])
     status = 0
     for q in questions:

@@ -141,11 +141,12 @@ class Pipeline:
 
     def stats(self) -> dict[str, Any]:
         """What the live index holds, for an index panel."""
-        m = self.store.manifest
+        store = self.store  # one generation for the whole answer, even mid-switch
+        m = store.manifest
         return {"documents": m["counts"]["documents"], "chunks": m["counts"]["chunks"],
                 "model": m["model"]["name"], "dim": m["model"]["dim"],
                 "built_at": m.get("built_at"), "vector_index": m["vector_index"]["type"],
-                "generation": self.store.generation.name,
+                "generation": store.generation.name,
                 "outlets": sorted({d["outlet"] for d in m["documents"].values()
                                    if d.get("outlet")}),
                 "articles": [{"doc_id": k, "title": d["title"], "paths": d["paths"],
@@ -193,6 +194,8 @@ class Pipeline:
 
         q = clean_question(question, self.settings.max_question_chars)
         k = self.settings.top_k if k is None else k
+        if not isinstance(k, int) or isinstance(k, bool):
+            raise QuestionError("the number of quotes must be a whole number")
         mode = mode or self.settings.mode
         reranker = self._reranker_for(mode)
         if k < 1 or k > 50:

@@ -103,6 +103,12 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         raise IndexCorruptError(f"{gen / MANIFEST} is damaged; {REBUILD_HINT}") from None
     if not isinstance(manifest, dict):
         raise IndexCorruptError(f"{gen / MANIFEST} is damaged; {REBUILD_HINT}")
+    shapes = {"counts": dict, "model": dict, "vector_index": dict, "build_key": dict,
+              "documents": dict}
+    if any(not isinstance(manifest.get(k), t) for k, t in shapes.items()) \
+            or not isinstance(manifest["model"].get("name"), str) \
+            or not isinstance(manifest["counts"].get("documents"), int):
+        raise IndexCorruptError(f"{gen / MANIFEST} is incomplete; {REBUILD_HINT}")
     version = manifest.get("schema_version")
     if not isinstance(version, int):
         raise IndexCorruptError(f"{gen / MANIFEST} has no schema version; {REBUILD_HINT}")
