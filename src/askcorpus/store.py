@@ -178,6 +178,15 @@ def _db_errors(index: StoredIndex) -> Iterator[None]:
                                 f"{REBUILD_HINT}") from None
 
 
+_INFO_COLUMNS = "id, path, paths, title, format, outlet, date, url, record, cluster"
+
+
+def _doc_info(r: Sequence[Any]) -> DocInfo:
+    """A DocInfo from a row selected with _INFO_COLUMNS."""
+    return DocInfo(id=r[0], path=r[1], paths=tuple(json.loads(r[2])), title=r[3], format=r[4],
+                   outlet=r[5], date=r[6], url=r[7], record=r[8], cluster=r[9])
+
+
 @dataclass
 class StoredIndex:
     """A loaded, read-only generation."""
@@ -212,12 +221,9 @@ class StoredIndex:
             return {}
         marks = ",".join("?" * len(doc_ids))
         with _db_errors(self):
-            rows = self.db.execute(
-                "SELECT id, path, paths, title, format, outlet, date, url, record, cluster "
-                f"FROM documents WHERE id IN ({marks})", list(doc_ids)).fetchall()
-        return {r[0]: DocInfo(id=r[0], path=r[1], paths=tuple(json.loads(r[2])), title=r[3],
-                              format=r[4], outlet=r[5], date=r[6], url=r[7], record=r[8],
-                              cluster=r[9]) for r in rows}
+            rows = self.db.execute(f"SELECT {_INFO_COLUMNS} FROM documents WHERE id IN ({marks})",
+                                   list(doc_ids)).fetchall()
+        return {r[0]: _doc_info(r) for r in rows}
 
     def cluster_members(self, cluster: str) -> list[DocInfo]:
         """Every article in a near-duplicate group."""
@@ -248,12 +254,10 @@ class StoredIndex:
 
     def documents(self) -> Iterator[tuple[DocInfo, int]]:
         with _db_errors(self):
-            rows = self.db.execute(
-                "SELECT id, path, paths, title, format, outlet, date, url, record, n_chunks "
-                "FROM documents ORDER BY path").fetchall()
+            rows = self.db.execute(f"SELECT {_INFO_COLUMNS}, n_chunks FROM documents "
+                                   "ORDER BY path").fetchall()
         for r in rows:
-            yield DocInfo(id=r[0], path=r[1], paths=tuple(json.loads(r[2])), title=r[3],
-                          format=r[4], outlet=r[5], date=r[6], url=r[7], record=r[8]), r[9]
+            yield _doc_info(r), r[10]
 
     def find_document(self, path: str) -> DocInfo | None:
         """A document by its path (or ``path#record``), or by its id (or an id prefix)."""
