@@ -100,6 +100,21 @@ def write_jsonl(records: Iterable[dict[str, str]], path: Path) -> int:
     return n
 
 
+def write_corpus(records: Iterable[dict[str, str]], folder: Path, per_file: int = 4000) -> int:
+    """Records as JSONL files of ``per_file`` articles (askcorpus skips files over 20 MB)."""
+    shutil.rmtree(folder, ignore_errors=True)
+    batch: list[dict[str, str]] = []
+    n = part = 0
+    for r in records:
+        batch.append(r)
+        if len(batch) == per_file:
+            n += write_jsonl(batch, folder / f"news-{part:03d}.jsonl")
+            batch, part = [], part + 1
+    if batch:
+        n += write_jsonl(batch, folder / f"news-{part:03d}.jsonl")
+    return n
+
+
 def synthetic_records(real: Sequence[dict[str, str]], n: int, seed: int = 0
                       ) -> Iterable[dict[str, str]]:
     """Filler articles made of real sentences drawn at random (distinct, never duplicates),
@@ -161,6 +176,21 @@ def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
     t0 = time.perf_counter()
     out = fn()
     return out, time.perf_counter() - t0
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process, all threads (user + system)."""
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def timed_cpu(fn: Callable[[], Any]) -> tuple[Any, float, float]:
+    """(result, wall seconds, CPU seconds of this process)."""
+    c0 = cpu_seconds()
+    out, wall = timed(fn)
+    return out, wall, cpu_seconds() - c0
 
 
 def pct(values: Sequence[float], q: float) -> float:

@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         _, out, err = run([py, "-c", probe], e)
         line = [x for x in err.splitlines() if x.startswith("MODULES")][-1]
         modules[name] = ", ".join(json.loads(line.split(" ", 1)[1].replace("'", '"'))) or "-"
-        if "ask" in name:
+        if name.startswith("askcorpus ask"):
             quotes = json.loads(out.splitlines()[0])["quotes"]
             answers[name] = "12,000" if any("12,000" in q["text"] for q in quotes) else "no"
 

@@ -101,7 +101,7 @@ def article_chunks(work: Path) -> list[tuple[dict[str, str], int]]:
         return [(r, n) for r, n in json.loads(path.read_text())]
     records = list(C.news_records())
     corpus = work / "all-news"
-    C.write_jsonl(records, corpus / "news.jsonl")
+    C.write_corpus(records, corpus)
     C.log(f"chunking all {len(records):,} real articles once, to size the corpora ...")
     from askcorpus.config import Settings
     from askcorpus.embedding import cached_wordpiece_counter, resolve_model
@@ -117,8 +117,10 @@ def article_chunks(work: Path) -> list[tuple[dict[str, str], int]]:
     docs = read_manifest(folder)["documents"]
     per_record: dict[str, int] = {}
     for entry in docs.values():
-        for p in entry["paths"]:
-            per_record[p.split("#", 1)[1]] = entry["chunks"]
+        ids = [entry.get("record")] + [p.split("#", 1)[1] for p in entry["paths"] if "#" in p]
+        for rid in ids:
+            if rid:
+                per_record[rid] = entry["chunks"]
     shutil.rmtree(folder, ignore_errors=True)
     out = [(r, per_record.get(r["id"], 0)) for r in records]
     out = [(r, n) for r, n in out if n]  # exact duplicates are indexed once
@@ -148,7 +150,7 @@ def build(size: int, work: Path, articles: list[tuple[dict[str, str], int]], sou
     if marker.exists():
         return corpus, index, chosen
     shutil.rmtree(folder, ignore_errors=True)
-    C.write_jsonl(records, corpus / "news.jsonl")
+    C.write_corpus(records, corpus)
     spec = resolve_model(Settings().model)
     C.log(f"building the {size:,}-chunk index ({len(records):,} articles) ...")
     t0 = time.perf_counter()
@@ -270,6 +272,28 @@ def measure(size: int, corpus: Path, index: Path, chosen: list[dict[str, str]],
             else f"1 (HNSW would: {hnsw_recall:.3f})", C.median(lc), C.pct(lc, 95)]
 
 
+HEDGE_CRASHES: list[str] = []
+
+
+def survive_hedge_crash() -> None:
+    """hedges.flag_text raises AttributeError when a quote begins with "expected to" (a bug
+    left for its owner): count those quotes and give them no flags, so timing goes on."""
+    import askcorpus.answer as A
+
+    original = getattr(A, "flag_text", None)
+    if original is None:
+        return
+
+    def flag_text(text: str) -> Any:
+        try:
+            return original(text)
+        except AttributeError:
+            HEDGE_CRASHES.append(text[:60])
+            return (), ()
+
+    A.flag_text = flag_text  # type: ignore[attr-defined]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="1000,10000,100000")
@@ -299,11 +323,13 @@ def main(argv: list[str] | None = None) -> int:
 
         hf = HuggingFaceEmbeddings(model_name=str(spec.path), model_kwargs={"device": "cpu"})
     machine = C.machine()
-    rows = []
-    for size in [int(s) for s in args.sizes.split(",")]:
-        corpus, index, chosen = build(size, args.work, articles, source)
+    survive_hedge_crash()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    built = {size: build(size, args.work, articles, source) for size in sizes}  # build first,
+    rows = []  # then measure: building never overlaps a measurement
+    for size in sizes:
         C.log(f"measuring {size:,} ...")
-        rows.append(measure(size, corpus, index, chosen, args, hf))
+        rows.append(measure(size, *built[size], args, hf))
     C.print_table(
         f"Answer latency, warm, ms ({args.questions} headline questions, hybrid, k={args.k}, "
         f"int8 ONNX backend; {machine})",
@@ -311,6 +337,9 @@ def main(argv: list[str] | None = None) -> int:
          "compose p50", "of which sentence embedding p50", "retrieval only p50",
          "retrieval only p95", "FAISS search p50", "exact search p50", "recall@10 vs exact",
          "LangChain similarity_search p50", "LangChain p95"], rows)
+    if HEDGE_CRASHES:
+        print(f"\nnote: hedges.flag_text crashed on {len(HEDGE_CRASHES)} quotes (bug: a quote "
+              "starting with 'expected to'); they were given no flags so timing could go on")
     return 0
 
 

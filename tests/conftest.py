@@ -11,6 +11,8 @@ import pytest
 from askcorpus.config import OFFLINE_ENV, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "artifacts"  # screenshots of the browser tests
+CHROMIUM = Path("/usr/bin/chromium")
 SEEDS = ROOT / "corpus"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
@@ -95,3 +97,16 @@ def live_app(real_index: Settings) -> Iterator[Any]:
     app = start_live_app(real_index)
     yield app
     app.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's headless Chromium driven by playwright (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                              args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        yield b
+        b.close()

@@ -13,10 +13,9 @@ from typing import Any
 import pytest
 
 from askcorpus.config import Settings
+from tests.conftest import ARTIFACTS, CHROMIUM
 
 ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / "artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
 MACRON_QUESTION = "Who proposed sending NATO troops to Ukraine for training?"
 NK_QUESTION = "How many North Korean soldiers are fighting for Russia?"
 FOLLOW_UP = "How did Russia react to that?"
@@ -82,17 +81,6 @@ def chat_app(real_index: Settings) -> Iterator[Any]:
     yield app
     app.close()
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                              args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
-        yield b
-        b.close()
 
 
 class Watched:

@@ -11,7 +11,6 @@ Fake embedder (fast, no model): what is under test is the page, not the answers.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +18,9 @@ import pytest
 
 from askcorpus.config import Settings
 from askcorpus.pipeline import Pipeline
-from tests.conftest import start_live_app
+from tests.conftest import ARTIFACTS, CHROMIUM, start_live_app
 from tests.fakes import FakeEmbedder, word_counter
-from tests.test_browser import ARTIFACTS, CHROMIUM, INPUT, Watched
+from tests.test_browser import INPUT, Watched
 
 pytestmark = [
     pytest.mark.browser,
@@ -63,17 +62,6 @@ MARKDOWN = (f"# ![x](javascript:{XSS}) [Iran drones](javascript:{XSS}) <img src=
 class CountingFake(FakeEmbedder):
     count_tokens = staticmethod(word_counter)
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                              args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
-        yield b
-        b.close()
 
 
 INJECTED_JS = """() => {

@@ -122,7 +122,8 @@ def test_query_path_imports_no_torch(cache_env: Path) -> None:
         "for e in (OnnxEmbedder(spec), make_query_embedder(Settings(), spec)):\n"
         "    assert e.embed_query('a question').shape == (spec.dim,)\n"
         "    assert e.embed_documents(['one sentence', 'two']).shape == (2, spec.dim)\n"
-        "bad = [m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules]\n"
+        "heavy = ('torch', 'transformers', 'sentence_transformers')\n"
+        "bad = [m for m in heavy if m in sys.modules]\n"
         "print('HEAVY', bad)\n"
     )
     env = {**os.environ, "ASKCORPUS_CACHE": str(cache_env)}
