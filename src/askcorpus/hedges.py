@@ -19,6 +19,7 @@ _RULES: tuple[tuple[str, str], ...] = (
     ("forecast", r"is expected to|are expected to|is likely to|are likely to|could|may|might"),
 )
 _COMPILED = tuple((flag, re.compile(rf"\b(?:{pat})\b", re.IGNORECASE)) for flag, pat in _RULES)
+_EXPECTED = re.compile(r"(?:\b\w+\s+)?\bexpected to\b", re.IGNORECASE)
 # "forecast" alone is too common to show; it only joins a flag raised by the other rules.
 SHOWN = ("unconfirmed", "attributed")
 
@@ -32,9 +33,10 @@ def flag_text(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         if found and flag in SHOWN:
             flags.append(flag)
             terms.extend(found)
-    if "expected to" in text.lower() and "unconfirmed" not in flags:
+    expected = _EXPECTED.search(text)
+    if expected and "unconfirmed" not in flags:
         flags.append("unconfirmed")
-        terms.append(re.search(r"\w+ expected to", text, re.IGNORECASE).group(0))  # type: ignore[union-attr]
+        terms.append(expected.group(0))
     return tuple(flags), tuple(dict.fromkeys(terms))
 
 
