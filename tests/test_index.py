@@ -175,3 +175,22 @@ def test_hnsw_above_threshold_recall_against_exact(tmp_path: Path) -> None:
     recall = float(np.mean(recalls))
     print(f"HNSW recall@10 vs exact over {len(recalls)} queries, {exact.size} chunks: {recall:.3f}")
     assert recall >= 0.95
+
+
+def test_per_answer_lookups_use_sqlite_indexes(fake_settings: Settings) -> None:
+    """Lookups made for every answer (chunks by id, a document's near-duplicate group) must not
+    scan whole tables: at 100k chunks a scan per quote cost ~40 ms."""
+    _build(fake_settings)
+    store = open_index(fake_settings.index)
+    try:
+        plans = {
+            "cluster": 'SELECT id FROM documents WHERE cluster = ?',
+            "chunk": 'SELECT id, doc_id FROM chunks WHERE id IN (?, ?)',
+            "doc": 'SELECT text FROM documents WHERE id = ?',
+        }
+        for name, sql in plans.items():
+            detail = " ".join(r[-1] for r in store.db.execute("EXPLAIN QUERY PLAN " + sql,
+                                                               ("x",) * sql.count("?")))
+            assert "SCAN" not in detail, (name, detail)
+    finally:
+        store.close()

@@ -56,6 +56,7 @@ CREATE TABLE chunks (
   ord INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL
 );
 CREATE INDEX chunks_doc ON chunks(doc_id, ord);
+CREATE INDEX documents_cluster ON documents(cluster);
 """
 
 
