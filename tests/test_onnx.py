@@ -148,3 +148,37 @@ def test_index_and_ask_with_onnx_backend(cache_env: Path, tmp_path: Path) -> Non
     assert answer.answered
     assert any("12,000" in q.text for q in answer.quotes), [q.text for q in answer.quotes]
     assert Pipeline(settings).index().up_to_date  # unchanged corpus: nothing embedded
+
+
+def test_auto_backend_new_index_is_int8_and_follows_an_existing_torch_index(
+        cache_env: Path, tmp_path: Path) -> None:
+    """backend=auto (the default): a new index on CPU is built with the int8 model; an index
+    built with torch keeps being queried and updated with torch's vectors, never re-embedded."""
+    from askcorpus.pipeline import Pipeline
+    from askcorpus.store import read_manifest
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ROOT / "corpus", corpus)
+    fresh = Settings(corpus=corpus, index=tmp_path / "fresh")
+    assert fresh.backend == "auto" and fresh.fresh_backend() == "onnx"
+    Pipeline(fresh).index()
+    assert read_manifest(fresh.index)["model"]["backend"] == "onnx"
+
+    torch_built = Settings(corpus=corpus, index=tmp_path / "torch", backend="torch")
+    Pipeline(torch_built).index()
+    auto = Pipeline(torch_built.replace(backend="auto"))
+    assert auto.backend == "torch"
+    assert auto.index().up_to_date  # same build key: nothing re-embedded
+    answer = auto.ask("How many North Korean soldiers are fighting for Russia?")
+    assert any("12,000" in q.text for q in answer.quotes), [q.text for q in answer.quotes]
+    # asking an int8 index with backend=torch is a clear mismatch, not silently wrong vectors
+    from askcorpus.errors import IndexMismatchError
+
+    with pytest.raises(IndexMismatchError, match="all-MiniLM-L6-v2@onnx"):
+        Pipeline(fresh.replace(backend="torch")).ask("Who proposed sending NATO troops?")
+
+
+def test_auto_backend_on_a_gpu_device_is_torch() -> None:
+    assert Settings(device="cuda").fresh_backend() == "torch"
+    assert Settings(device="cuda:1", backend="onnx").fresh_backend() == "onnx"
+    assert Settings(device="cpu").fresh_backend() == "onnx"

@@ -36,7 +36,9 @@ class Settings:
     index: Path = Path("index")
     model: str = DEFAULT_MODEL  # model name or a local folder
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
-    backend: str = "torch"  # torch (sentence-transformers) | onnx (int8, onnxruntime)
+    # auto: the backend an existing index was built with; for a new index int8 ONNX on CPU,
+    # torch on a GPU. onnx: int8 ONNX (onnxruntime). torch: sentence-transformers.
+    backend: str = "auto"
     batch_size: int = 64
     chunk_tokens: int = 200  # word pieces per chunk; the model reads at most 256 incl. specials
     chunk_overlap: int = 40
@@ -65,6 +67,12 @@ class Settings:
             if key in values:
                 values[key] = Path(values[key])
         return cls(**values)
+
+    def fresh_backend(self) -> str:
+        """The backend a new index is built with: ``backend`` unless it is auto."""
+        if self.backend != "auto":
+            return self.backend
+        return "torch" if self.device.startswith(("cuda", "mps")) else "onnx"
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})

@@ -26,7 +26,7 @@ def _fingerprint(path: Path, settings: Settings) -> str:
     st = path.stat()
     key = json.dumps([str(path.resolve()), st.st_size, int(st.st_mtime), settings.model,
                       settings.chunk_tokens, settings.chunk_overlap, settings.title_context]
-                     + ([settings.backend] if settings.backend != "torch" else []))
+                     + ([b] if (b := settings.fresh_backend()) != "torch" else []))
     return hashlib.sha256(key.encode()).hexdigest()[:12]
 
 

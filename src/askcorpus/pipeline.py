@@ -14,7 +14,7 @@ from .answer import AnswerSettings, compose
 from .chunking import ChunkerSettings, wordpiece_counter
 from .config import Settings
 from .embedding import ModelSpec, SentenceTransformerEmbedder, resolve_model
-from .errors import IndexMismatchError, ModelError, QuestionError
+from .errors import AskCorpusError, IndexMismatchError, ModelError, QuestionError
 from .indexer import IndexSummary, Progress, build_index, build_key
 from .rerank import CrossEncoderReranker, rerank
 from .retrieve import MODES, retrieve
@@ -50,7 +50,7 @@ def make_embedder(settings: Settings, spec: ModelSpec) -> Any:
 
         return OnnxEmbedder(spec, quantized=True, batch_size=settings.batch_size)
     if settings.backend != "torch":
-        raise ModelError(f"unknown backend {settings.backend!r}: choose torch or onnx")
+        raise ModelError(f"unknown backend {settings.backend!r}: choose auto, onnx or torch")
     return SentenceTransformerEmbedder(spec, device=settings.device,
                                        batch_size=settings.batch_size)
 
@@ -76,6 +76,7 @@ class Pipeline:
                  answer_settings: AnswerSettings | None = None,
                  reranker: Any | None = None) -> None:
         self.settings = settings
+        self._backend_resolved = settings.backend != "auto"
         self._reranker = reranker
         self.answer_settings = answer_settings or AnswerSettings()
         self._embedder = embedder
@@ -86,6 +87,31 @@ class Pipeline:
         self._retired: StoredIndex | None = None  # the generation before the live one
 
     # -- parts, loaded lazily -------------------------------------------------------------
+    def _resolve_backend(self) -> None:
+        """Settle ``backend=auto`` once: follow the existing index, else the fresh default."""
+        if self._backend_resolved:
+            return
+        with self._lock:
+            if self._backend_resolved:
+                return
+            built = None
+            if current_generation(self.settings.index) is not None:
+                try:
+                    model = read_manifest(self.settings.index).get("model")
+                    built = model.get("backend") if isinstance(model, dict) else None
+                except AskCorpusError:
+                    built = None  # a damaged index: open/index report it in their own words
+            if built not in ("torch", "onnx"):
+                built = self.settings.fresh_backend()
+            self.settings = self.settings.replace(backend=built)
+            self._backend_resolved = True
+
+    @property
+    def backend(self) -> str:
+        """The embedding backend in use: torch or onnx (``auto`` resolved)."""
+        self._resolve_backend()
+        return self.settings.backend
+
     @property
     def spec(self) -> ModelSpec:
         if self._spec is None:
@@ -95,6 +121,7 @@ class Pipeline:
     @property
     def embedder(self) -> Any:
         if self._embedder is None:
+            self._resolve_backend()
             self._embedder = make_embedder(self.settings, self.spec)
         return self._embedder
 
@@ -104,6 +131,7 @@ class Pipeline:
         if self._query_embedder is None:
             with self._lock:
                 if self._query_embedder is None:
+                    self._resolve_backend()
                     self._query_embedder = make_query_embedder(self.settings, self.spec)
         return self._query_embedder
 
@@ -158,8 +186,8 @@ class Pipeline:
             name, dim = self._embedder.name, self._embedder.dim
         else:
             name, dim = self.spec.name, self.spec.dim
-            if self.settings.backend != "torch":
-                name = f"{name}@{self.settings.backend}"
+            if self.backend != "torch":
+                name = f"{name}@{self.backend}"
         chunker = ChunkerSettings(self.settings.chunk_tokens, self.settings.chunk_overlap,
                                   tokenizer=str(name),
                                   title_context=bool(self.settings.title_context))
