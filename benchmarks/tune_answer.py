@@ -179,6 +179,10 @@ if __name__ == "__main__":
     c.add_argument("--squad")
     c.add_argument("--sample", type=int, default=0)
     c.add_argument("--hits", type=int, default=12)
-    sub.add_parser("search")
+    se = sub.add_parser("search")
+    for p in (c, se):
+        p.add_argument("--cache", type=Path, default=CACHE,
+                       help=f"where the features are kept (default {CACHE})")
     a = ap.parse_args()
+    CACHE = a.cache
     collect(a) if a.cmd == "collect" else search(a)

@@ -148,6 +148,37 @@ class SentenceTransformerEmbedder:
                 progress(len(rows))
         return out
 
+    def embed_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
+                         progress: Callable[[int], None] | None = None
+                         ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+        """Like embed_documents, and also the mean token state inside each character span of
+        each text (see late_pooling): sentence vectors from the same model run."""
+        from .late_pooling import pool_spans
+
+        self.warm_up()
+        assert self._model is not None
+        model = self._model
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        pooled: list[tuple[np.ndarray, np.ndarray]] = [
+            (np.zeros((0, self.dim), np.float32), np.zeros(0, np.int64))] * len(texts)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        for i in range(0, len(order), self.block):
+            rows = order[i:i + self.block]
+            batch = [texts[r] for r in rows]
+            states = model.encode(batch, batch_size=self.batch_size,
+                                  output_value="token_embeddings", convert_to_numpy=False,
+                                  show_progress_bar=False)
+            enc = model.tokenizer(batch, return_offsets_mapping=True, truncation=True,
+                                  max_length=model.max_seq_length)
+            for r, st, offs in zip(rows, states, enc["offset_mapping"], strict=True):
+                st = st.float().cpu().numpy()
+                mean = st.mean(axis=0)
+                out[r] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+                pooled[r] = pool_spans(st, np.asarray(offs[:len(st)], np.int64), spans[r])
+            if progress:
+                progress(len(rows))
+        return out, pooled
+
     def embed_query(self, text: str) -> np.ndarray:
         self.warm_up()
         assert self._model is not None

@@ -20,8 +20,10 @@ from .chunking import Chunker, ChunkerSettings
 from .config import Settings
 from .errors import AskCorpusError, CorpusError
 from .ingest import load_corpus
+from .late_pooling import SentenceAccumulator, chunk_spans
 from .lexical import BM25_PARAMS, Lexical, tokenize_many
 from .neardup import clusters, signature
+from .sentences import document_sentences
 from .store import (
     SCHEMA_VERSION,
     build_vector_index,
@@ -97,6 +99,7 @@ def build_index(
         summary.rebuilt = why
         reusable: dict[str, Any] = {}
         old_minhash: dict[str, bytes] = {}
+        old_sentences: dict[str, np.ndarray] = {}
         if previous is not None:
             old_docs: dict[str, Any] = previous.manifest.get("documents", {})
             new_ids = {d.id for d in docs}
@@ -119,6 +122,7 @@ def build_index(
             if why is None:
                 reusable = previous.doc_vectors()
                 old_minhash = previous.minhashes()
+                old_sentences = previous.sentence_vectors(list(reusable))
             previous.close()
 
         chunker = Chunker(count_tokens, chunker_settings)
@@ -126,6 +130,11 @@ def build_index(
         indexed: list[str] = []  # the text embedded / BM25-indexed for each chunk
         vec_parts: list[tuple[int, np.ndarray | None]] = []  # (n, vectors or None = embed)
         to_embed: list[str] = []
+        # sentence vectors pooled from the same model run (when the embedder can)
+        pooling = hasattr(embedder, "embed_with_spans")
+        span_lists: list[list[tuple[int, int]]] = []  # per embedded chunk: its sentences
+        span_owner: list[tuple[str, list[int]]] = []  # per embedded chunk: (doc, sentence nos)
+        n_sentences: dict[str, int] = {}
         for n, d in enumerate(docs, 1):
             old = reusable.get(d.id)
             if old is not None:
@@ -143,6 +152,13 @@ def build_index(
                 vec_parts.append((len(new), None))
                 to_embed.extend(texts)
                 summary.embedded += 1
+                if pooling:
+                    sents = document_sentences(d.text, d.spans)
+                    n_sentences[d.id] = len(sents)
+                    for c, t in zip(new, texts, strict=True):
+                        which, spans = chunk_spans(sents, c.start, c.end, len(t) - len(c.text))
+                        span_lists.append(spans)
+                        span_owner.append((d.id, which))
             if progress:
                 progress("chunking", n, len(docs))
         summary.embedded_chunks = len(to_embed)
@@ -157,8 +173,20 @@ def build_index(
                 if progress:
                     progress("embedding", done, len(to_embed))
 
-            embedded = embedder.embed_documents(to_embed, progress=tick)
+            if pooling:
+                embedded, pooled = embedder.embed_with_spans(to_embed, span_lists, progress=tick)
+            else:
+                embedded = embedder.embed_documents(to_embed, progress=tick)
         vectors = _assemble(vec_parts, embedded, embedder.dim)
+        sentence_vectors: dict[str, np.ndarray] | None = None
+        if pooling:
+            acc = SentenceAccumulator(embedder.dim)
+            if to_embed:
+                for (doc_id, which), (vecs, counts) in zip(span_owner, pooled, strict=True):
+                    acc.add(doc_id, which, vecs, counts)
+            sentence_vectors = {d: acc.matrix(d, k) for d, k in n_sentences.items()}
+            sentence_vectors.update({d: m for d, m in old_sentences.items()
+                                     if d not in sentence_vectors})
 
         if progress:
             progress("indexing", 0, 1)
@@ -191,7 +219,8 @@ def build_index(
         }
         gen = write_generation(folder, manifest=manifest, docs=docs, chunks=chunks,
                                vectors=vectors, lexical=lexical, vector_index=vindex,
-                               clusters=groups, minhashes=minhashes)
+                               clusters=groups, minhashes=minhashes,
+                               sentence_vectors=sentence_vectors)
         if progress:
             progress("indexing", 1, 1)
     summary.documents = len(docs)

@@ -377,7 +377,38 @@ class OnnxEmbedder:
         self.warm_up()
         return self._run([self.tokenizer.encode(text).ids])[0]
 
-    def _run(self, batch: list[list[int]]) -> np.ndarray:
+    def embed_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
+                         progress: Callable[[int], None] | None = None
+                         ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+        """Like embed_documents, and also the mean token state inside each character span of
+        each text (see late_pooling): sentence vectors from the same model run."""
+        from .late_pooling import pool_spans
+
+        self.warm_up()
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        pooled: list[tuple[np.ndarray, np.ndarray]] = [
+            (np.zeros((0, self.dim), np.float32), np.zeros(0, np.int64))] * len(texts)
+        if not len(texts):
+            return out, pooled
+        encs = self.tokenizer.encode_batch(list(texts))
+        lengths = np.fromiter((len(e.ids) for e in encs), dtype=np.int64, count=len(encs))
+        order = np.argsort(-lengths, kind="stable")
+        reported = 0
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start:start + self.batch_size]
+            states, mask = self._states([encs[r].ids for r in rows])
+            out[rows] = _mean_pool(states, mask)
+            for j, r in enumerate(rows):
+                n = int(lengths[r])
+                pooled[r] = pool_spans(states[j, :n], np.asarray(encs[r].offsets, np.int64),
+                                       spans[r])
+            done = min(start + self.batch_size, len(order))
+            if progress and (done - reported >= self.block or done == len(order)):
+                progress(done - reported)
+                reported = done
+        return out, pooled
+
+    def _states(self, batch: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
         width = max(len(x) for x in batch)
         input_ids = np.zeros((len(batch), width), dtype=np.int64)
         mask = np.zeros((len(batch), width), dtype=np.int64)
@@ -388,11 +419,18 @@ class OnnxEmbedder:
         if "token_type_ids" in self._inputs:
             feed["token_type_ids"] = np.zeros_like(input_ids)
         states = self._session.run(None, {k: v for k, v in feed.items() if k in self._inputs})[0]
-        weights = mask.astype(np.float32)
-        pooled = np.einsum("btd,bt->bd", states, weights) / np.maximum(
-            weights.sum(axis=1, keepdims=True), 1e-9)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+        return states, mask
+
+    def _run(self, batch: list[list[int]]) -> np.ndarray:
+        return _mean_pool(*self._states(batch))
+
+
+def _mean_pool(states: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    weights = mask.astype(np.float32)
+    pooled = np.einsum("btd,bt->bd", states, weights) / np.maximum(
+        weights.sum(axis=1, keepdims=True), 1e-9)
+    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+    return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
 @lru_cache(maxsize=4)

@@ -44,13 +44,15 @@ def clean_question(question: Any, max_chars: int) -> str:
 
 
 def make_embedder(settings: Settings, spec: ModelSpec) -> Any:
-    """The embedder the settings ask for (nothing is loaded until first use)."""
-    if settings.backend == "onnx":
+    """The embedder the settings ask for (nothing is loaded until first use); ``auto`` means
+    the backend of a new index (Pipeline resolves it against an existing index first)."""
+    backend = settings.fresh_backend()
+    if backend == "onnx":
         from .onnx_embedder import OnnxEmbedder
 
         return OnnxEmbedder(spec, quantized=True, batch_size=settings.batch_size)
-    if settings.backend != "torch":
-        raise ModelError(f"unknown backend {settings.backend!r}: choose auto, onnx or torch")
+    if backend != "torch":
+        raise ModelError(f"unknown backend {backend!r}: choose auto, onnx or torch")
     return SentenceTransformerEmbedder(spec, device=settings.device,
                                        batch_size=settings.batch_size)
 

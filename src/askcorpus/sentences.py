@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 _ABBREV = {
     "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "gen", "col", "lt", "sgt", "capt", "cmdr",
@@ -57,3 +58,12 @@ def _push(text: str, s: int, e: int, out: list[tuple[int, int]]) -> None:
         s = bullet.end()
     if e > s:
         out.append((s, e))
+
+
+def document_sentences(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Every sentence of a document's kept spans, in order: the one numbering of sentences
+    that indexing (pooled sentence vectors) and answering (candidate sentences) share."""
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        out.extend(sentence_spans(text, a, b))
+    return out

@@ -49,7 +49,8 @@ CREATE TABLE documents (
   id TEXT PRIMARY KEY, path TEXT NOT NULL, paths TEXT NOT NULL, title TEXT NOT NULL,
   format TEXT NOT NULL, outlet TEXT, date TEXT, url TEXT, record TEXT, encoding TEXT,
   spans TEXT NOT NULL, text TEXT NOT NULL, n_chunks INTEGER NOT NULL,
-  cluster TEXT NOT NULL, minhash BLOB
+  cluster TEXT NOT NULL, minhash BLOB,
+  sentvecs BLOB  -- float16 (sentences x dim), pooled while embedding; NULL: none
 );
 CREATE TABLE chunks (
   id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(id),
@@ -198,6 +199,7 @@ class StoredIndex:
     vectors: Any  # faiss.Index
     lexical: Lexical
     db: sqlite3.Connection
+    has_sentence_vectors: bool = False  # indexes made before pooled sentence vectors lack them
 
     @property
     def size(self) -> int:
@@ -246,6 +248,24 @@ class StoredIndex:
         if row is None:
             raise KeyError(doc_id)
         return str(row[0])
+
+    def sentence_vectors(self, doc_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Each document's pooled sentence vectors (float32, one row per sentence as
+        ``sentences.document_sentences`` numbers them); absent for documents without them."""
+        if not doc_ids or not self.has_sentence_vectors:
+            return {}
+        marks = ",".join("?" * len(doc_ids))
+        dim = int(self.manifest.get("model", {}).get("dim", 0)) or self.vectors.d
+        with _db_errors(self):
+            rows = self.db.execute(f"SELECT id, sentvecs FROM documents WHERE id IN ({marks}) "
+                                   "AND sentvecs IS NOT NULL", list(doc_ids)).fetchall()
+        out = {}
+        for doc_id, blob in rows:
+            if len(blob) % (2 * dim):
+                raise IndexCorruptError(f"sentence vectors of {doc_id} in {self.generation} "
+                                        f"are damaged; {REBUILD_HINT}")
+            out[doc_id] = np.frombuffer(blob, np.float16).reshape(-1, dim).astype(np.float32)
+        return out
 
     def doc_spans(self, doc_id: str) -> list[tuple[int, int]]:
         with _db_errors(self):
@@ -317,7 +337,9 @@ def open_index(folder: Path, *, ef_search: int | None = None) -> StoredIndex:
     except Exception as e:
         db.close()
         raise IndexCorruptError(f"{gen / BM25_DIR} is damaged ({e}); {REBUILD_HINT}") from None
-    return StoredIndex(folder, gen, manifest, vectors, lexical, db)
+    columns = {r[1] for r in db.execute("PRAGMA table_info(documents)")}
+    return StoredIndex(folder, gen, manifest, vectors, lexical, db,
+                       has_sentence_vectors="sentvecs" in columns)
 
 
 @contextlib.contextmanager
@@ -367,7 +389,8 @@ def build_vector_index(vectors: np.ndarray, dim: int, *, ann_threshold: int, hns
 def write_generation(folder: Path, *, manifest: dict[str, Any], docs: Sequence[Document],
                      chunks: Sequence[Chunk], vectors: np.ndarray, lexical: Lexical,
                      vector_index: Any, clusters: dict[str, str],
-                     minhashes: dict[str, bytes]) -> Path:
+                     minhashes: dict[str, bytes],
+                     sentence_vectors: dict[str, np.ndarray] | None = None) -> Path:
     """Write a complete generation and make it live. Call while holding ``write_lock``.
 
     A failure to write (disk full, permissions, an I/O error) removes the partial generation
@@ -386,10 +409,11 @@ def write_generation(folder: Path, *, manifest: dict[str, Any], docs: Sequence[D
             for c in chunks:
                 n_chunks[c.doc_id] = n_chunks.get(c.doc_id, 0) + 1
             db.executemany(
-                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [(d.id, d.path, json.dumps(list(d.all_paths)), d.title, d.format, d.outlet,
                   d.date, d.url, d.record, d.encoding, json.dumps(d.spans), d.text,
-                  n_chunks.get(d.id, 0), clusters.get(d.id, d.id), minhashes.get(d.id))
+                  n_chunks.get(d.id, 0), clusters.get(d.id, d.id), minhashes.get(d.id),
+                  _blob(sentence_vectors.get(d.id)) if sentence_vectors else None)
                  for d in docs])
             db.executemany('INSERT INTO chunks (id, doc_id, ord, start, "end", text) '
                            "VALUES (?,?,?,?,?,?)",
@@ -429,6 +453,10 @@ def write_generation(folder: Path, *, manifest: dict[str, Any], docs: Sequence[D
         raise
     prune(folder, keep={final.name, previous.name if previous else ""})
     return final
+
+
+def _blob(matrix: np.ndarray | None) -> bytes | None:
+    return None if matrix is None else np.ascontiguousarray(matrix, np.float16).tobytes()
 
 
 def _reason(e: BaseException) -> str:

@@ -1,0 +1,133 @@
+"""Sentence vectors pooled from the chunk's token states while indexing (late pooling)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from askcorpus.config import Settings
+from askcorpus.late_pooling import SentenceAccumulator, chunk_spans, pool_spans
+from askcorpus.sentences import document_sentences
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_pool_spans_averages_only_the_tokens_inside_each_span() -> None:
+    states = np.arange(12, dtype=np.float32).reshape(6, 2)
+    # [CLS] "ab" "cd" " ef" "gh" [SEP]: specials have empty ranges
+    offsets = np.array([[0, 0], [0, 2], [2, 4], [5, 7], [7, 9], [0, 0]])
+    pooled, counts = pool_spans(states, offsets, [(0, 4), (5, 9), (3, 6), (20, 30)])
+    assert counts.tolist() == [2, 2, 0, 0]
+    np.testing.assert_allclose(pooled[0], states[1:3].mean(axis=0))
+    np.testing.assert_allclose(pooled[1], states[3:5].mean(axis=0))
+    assert not pooled[2].any() and not pooled[3].any()
+
+
+def test_chunk_spans_clip_sentences_and_shift_past_the_headline() -> None:
+    sentences = [(0, 10), (11, 30), (31, 50)]
+    which, spans = chunk_spans(sentences, chunk_start=11, chunk_end=40, shift=6)
+    assert which == [1, 2]
+    assert spans == [(6, 25), (26, 35)]  # doc offset - 11 + len("Title\n")
+
+
+def test_accumulator_weights_pieces_by_token_count_and_normalizes() -> None:
+    acc = SentenceAccumulator(2)
+    acc.add("d", [0, 1], np.array([[1.0, 0.0], [0.0, 0.0]], np.float32), np.array([3, 0]))
+    acc.add("d", [0], np.array([[0.0, 1.0]], np.float32), np.array([1]))
+    m = acc.matrix("d", 3)
+    assert m.dtype == np.float16 and m.shape == (3, 2)
+    np.testing.assert_allclose(m[0], np.array([3, 1]) / np.sqrt(10), atol=1e-3)
+    assert not m[1].any() and not m[2].any()  # never seen: zero row (embedded when needed)
+
+
+class NoSentenceEmbedding:
+    """Answers questions with a real model but fails if asked to embed candidate sentences."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.name, self.dim = inner.name, inner.dim  # type: ignore[attr-defined]
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.inner.embed_query(text)  # type: ignore[attr-defined]
+
+    def embed_documents(self, texts: object, progress: object = None) -> np.ndarray:
+        raise AssertionError(f"embedded {texts!r} while answering")
+
+
+@pytest.mark.integration
+def test_index_stores_pooled_sentence_vectors_and_answering_runs_no_model_on_sentences(
+        tmp_path: Path) -> None:
+    from askcorpus.onnx_embedder import OnnxEmbedder
+    from askcorpus.pipeline import Pipeline
+    from askcorpus.store import open_index
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ROOT / "corpus", corpus)
+    settings = Settings(corpus=corpus, index=tmp_path / "index", backend="onnx")
+    pipe = Pipeline(settings)
+    pipe.index()
+    store = open_index(settings.index)
+    try:
+        assert store.has_sentence_vectors
+        docs = [info for info, _ in store.documents()]
+        stored = store.sentence_vectors([d.id for d in docs])
+        emb: OnnxEmbedder = pipe.embedder
+        sims, shifted = [], []
+        for d in docs:
+            text = store.doc_text(d.id)
+            sents = document_sentences(text, store.doc_spans(d.id))
+            m = stored[d.id]
+            assert m.shape == (len(sents), emb.dim)
+            assert np.all(np.abs(np.linalg.norm(m, axis=1) - 1) < 1e-2)  # every sentence seen
+            alone = emb.embed_documents([text[s:e] for s, e in sents])
+            sims.extend(np.sum(alone * m, axis=1).tolist())
+            shifted.extend(np.sum(alone[1:] * m[:-1], axis=1).tolist())
+        # in context, a sentence's vector stays close to the sentence embedded alone (~0.78
+        # here), clearly closer than to its neighbour's: the offsets line up
+        assert np.median(sims) > 0.7, np.median(sims)
+        assert np.median(sims) > np.median(shifted) + 0.1, (np.median(sims), np.median(shifted))
+    finally:
+        store.close()
+
+    quiet = Pipeline(settings, embedder=NoSentenceEmbedding(pipe.embedder))
+    answer = quiet.ask("How many North Korean soldiers are fighting for Russia?")
+    assert answer.answered and any("12,000" in q.text for q in answer.quotes)
+
+    # an update re-embeds only the new article; the others keep their sentence vectors
+    before = dict(stored)
+    (corpus / "new.txt").write_text("Grain deal collapses\n\nThe agreement that allowed grain "
+                                    "ships to leave Black Sea ports expired on Monday.\n",
+                                    encoding="utf-8")
+    summary = Pipeline(settings).index()
+    assert summary.embedded == 1 and summary.reused == 5
+    store = open_index(settings.index)
+    try:
+        after = store.sentence_vectors(list(before) + [d.id for d, _ in store.documents()])
+        assert len(after) == 6
+        for doc_id, m in before.items():
+            np.testing.assert_array_equal(after[doc_id], m)
+    finally:
+        store.close()
+
+
+@pytest.mark.integration
+def test_torch_and_onnx_pool_the_same_sentences() -> None:
+    from askcorpus.embedding import SentenceTransformerEmbedder, resolve_model
+    from askcorpus.onnx_embedder import OnnxEmbedder
+
+    spec = resolve_model("all-MiniLM-L6-v2")
+    texts = ["Kursk offensive\nSome 12,000 North Korean troops were deployed. Kyiv confirmed it.",
+             "Short one."]
+    spans = [[(16, 62), (63, 81)], [(0, 10)]]
+    t_vecs, t_pooled = SentenceTransformerEmbedder(spec, device="cpu").embed_with_spans(
+        texts, spans)
+    o_vecs, o_pooled = OnnxEmbedder(spec, quantized=False).embed_with_spans(texts, spans)
+    np.testing.assert_allclose(t_vecs, o_vecs, atol=2e-3)
+    np.testing.assert_allclose(t_vecs, SentenceTransformerEmbedder(
+        spec, device="cpu").embed_documents(texts), atol=1e-4)
+    for (tv, tc), (ov, oc) in zip(t_pooled, o_pooled, strict=True):
+        assert tc.tolist() == oc.tolist() and all(tc > 0)
+        np.testing.assert_allclose(tv, ov, atol=5e-3)
