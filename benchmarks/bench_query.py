@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import pickle
 import shutil
 import sys
 import time
@@ -48,6 +49,11 @@ class VectorSource:
             data = np.load(cache)
             self.cache = dict(zip(data["keys"].tolist(), data["vecs"]))
         self.real = self.synthetic = 0
+        # sentence vectors pooled from the same model run, per chunk text (see late_pooling)
+        self.pooled_path = cache.with_suffix(".pooled.pkl")
+        self.pooled: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        if self.pooled_path.exists():
+            self.pooled = pickle.loads(self.pooled_path.read_bytes())
 
     @staticmethod
     def key(text: str) -> str:
@@ -89,6 +95,41 @@ class VectorSource:
         if progress:
             progress(len(texts))
         return out
+
+    def embed_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
+                         progress: Callable[[int], None] | None = None
+                         ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+        """Real chunks (up to ``real_max``): the int8 model's chunk and pooled sentence vectors;
+        beyond: synthetic chunk vectors (as embed_documents) with noisy copies per sentence."""
+        keys = [self.key(t) for t in texts]
+        room = max(0, self.real_max - len(self.pooled))
+        todo = [i for i, k in enumerate(keys) if k not in self.pooled][:room]
+        if todo:
+            C.log(f"embedding {len(todo):,} chunks (and pooling their sentences), int8 model")
+            vecs, pooled = self.model.embed_with_spans([texts[i] for i in todo],
+                                                       [spans[i] for i in todo])
+            for i, v, pc in zip(todo, vecs, pooled):
+                self.cache[keys[i]] = v
+                self.pooled[keys[i]] = (pc[0].astype(np.float16), pc[1])
+            self.save()
+            tmp = self.pooled_path.with_suffix(".tmp")
+            tmp.write_bytes(pickle.dumps(self.pooled))
+            tmp.replace(self.pooled_path)
+        out = self.embed_documents(texts)
+        self.real = sum(1 for k in keys if k in self.pooled)
+        self.synthetic = len(texts) - self.real
+        result = []
+        for k, v, sp in zip(keys, out, spans):
+            if k in self.pooled:
+                pv, counts = self.pooled[k]
+                result.append((pv.astype(np.float32), counts))
+                continue
+            noise = self.rng.standard_normal((len(sp), self.dim)) * (0.5 / np.sqrt(self.dim))
+            result.append(((v[None, :] + noise).astype(np.float32),
+                           np.ones(len(sp), np.int64)))
+        if progress:
+            progress(len(texts))
+        return out, result
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.model.embed_query(text)

@@ -131,3 +131,11 @@ def test_torch_and_onnx_pool_the_same_sentences() -> None:
     for (tv, tc), (ov, oc) in zip(t_pooled, o_pooled, strict=True):
         assert tc.tolist() == oc.tolist() and all(tc > 0)
         np.testing.assert_allclose(tv, ov, atol=5e-3)
+
+
+def test_unknown_sentence_vectors_setting_is_one_clear_error(tmp_path: Path) -> None:
+    from askcorpus.errors import AskCorpusError
+    from askcorpus.pipeline import Pipeline
+
+    with pytest.raises(AskCorpusError, match="choose pooled or embed"):
+        Pipeline(Settings(index=tmp_path / "index", sentence_vectors="fast"))

@@ -48,7 +48,11 @@ class AnswerSettings:
     abstain_threshold: float = 0.38  # seed: abstentions right 85 %, 79 % of them caught
     per_doc: int = 2
     max_hits: int = 12  # chunks read for candidate sentences
-    max_sentences: int = 32  # sentences embedded per question (the best by a cheap pre-score)
+    max_sentences: int = 32  # candidate sentences scored per question (best by a cheap pre-score)
+    # pooled: sentence vectors pooled at indexing time (no model run while answering);
+    # embed: embed each candidate sentence on its own while answering (~6 ms a sentence on
+    # 2 CPU cores; sometimes closer to the question's wording, see docs/BENCHMARKS.md)
+    sentence_vectors: str = "pooled"
     neighbour_ratio: float = 0.8  # a neighbour joins the quote if it scores this close
     support_ratio: float = 0.8  # quotes scoring this close to the best count as agreeing
 
@@ -165,7 +169,8 @@ def gather(question: str, hits: Sequence[Hit], index: StoredIndex, embedder: obj
         return cands
     dense = np.zeros(len(cands.keys), np.float32)
     if query_vec is not None:
-        vecs = sentence_vectors(cands, scored, joined, index, embedder, len(query_vec))
+        vecs = sentence_vectors(cands, scored, joined, index, embedder, len(query_vec),
+                                pooled=cfg.sentence_vectors != "embed")
         dense = vecs @ query_vec.astype(np.float32)
     rows = []
     for key, text, context, cos in zip(cands.keys, cands.texts, scored, dense):
@@ -183,11 +188,13 @@ def gather(question: str, hits: Sequence[Hit], index: StoredIndex, embedder: obj
 
 
 def sentence_vectors(cands: Candidates, scored: Sequence[str], joined: Sequence[bool],
-                     index: StoredIndex, embedder: object, dim: int) -> np.ndarray:
+                     index: StoredIndex, embedder: object, dim: int,
+                     pooled: bool = True) -> np.ndarray:
     """A vector per candidate: pooled at indexing time when the index has them (no model run
     while answering), else embedded now (indexes made before pooling, fake embedders)."""
     out = np.zeros((len(cands.keys), dim), np.float32)
-    stored = index.sentence_vectors(list(dict.fromkeys(d for d, _ in cands.keys)))
+    stored = index.sentence_vectors(list(dict.fromkeys(d for d, _ in cands.keys))) \
+        if pooled else {}
     missing = []
     for j, (doc_id, i) in enumerate(cands.keys):
         m = stored.get(doc_id)

@@ -235,6 +235,12 @@ def info_cmd(index_dir: Path | None, as_json: bool) -> None:
     c = m["chunker"]
     click.echo(f"chunks     ≤{c['chunk_tokens']} word pieces, overlap {c['chunk_overlap']} "
                f"({c['splitter']})")
+    sv = m.get("sentence_vectors") or {}
+    click.echo("sentences  " + (
+        f"pooled vectors for {sv.get('documents', 0)} documents ({sv.get('dtype')}): answers "
+        "run the model on the question only" if sv.get("pooled") else
+        "no stored vectors: answers embed candidate sentences (`askcorpus index --rebuild` "
+        "pools them, for faster answers)"))
     v = m["vector_index"]
     click.echo(f"vectors    FAISS {v['type']} ({v['metric']}; approximate above "
                f"{v['ann_threshold']:,} chunks)")

@@ -50,6 +50,8 @@ class Settings:
     mode: str = "hybrid"  # dense | bm25 | hybrid | rerank (hybrid, then a cross-encoder)
     reranker: str = ""  # a local CrossEncoder folder; empty: no reranker (none ships offline)
     candidates: int = 50  # chunks fetched from each retriever before fusion
+    # pooled: sentence vectors made while indexing | embed: embed candidates while answering
+    sentence_vectors: str = "pooled"
     rrf_k: int = 60
     max_file_mb: float = 20.0
     max_question_chars: int = 2000

@@ -209,6 +209,9 @@ def build_index(
             "model": {"name": embedder.name, "dim": embedder.dim, "normalized": True,
                       "backend": getattr(embedder, "backend", type(embedder).__name__)},
             "chunker": chunker_settings.as_dict(),
+            # vectors of every sentence, pooled from the chunk's token states (late_pooling)
+            "sentence_vectors": {"pooled": bool(sentence_vectors), "dtype": "float16",
+                                 "documents": len(sentence_vectors or {})},
             "lexical": BM25_PARAMS,
             "vector_index": {"type": vtype, "metric": "inner_product",
                              "ann_threshold": settings.ann_threshold, "hnsw_m": settings.hnsw_m},

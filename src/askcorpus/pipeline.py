@@ -80,7 +80,11 @@ class Pipeline:
         self.settings = settings
         self._backend_resolved = settings.backend != "auto"
         self._reranker = reranker
-        self.answer_settings = answer_settings or AnswerSettings()
+        if settings.sentence_vectors not in ("pooled", "embed"):
+            raise AskCorpusError(f"sentence_vectors={settings.sentence_vectors!r}: choose pooled "
+                                "or embed (ASKCORPUS_SENTENCE_VECTORS)")
+        self.answer_settings = answer_settings or AnswerSettings(
+            sentence_vectors=settings.sentence_vectors)
         self._embedder = embedder
         self._query_embedder = embedder  # an embedder given is used for everything
         self._spec: ModelSpec | None = None
