@@ -20,7 +20,7 @@ from .chunking import Chunker, ChunkerSettings
 from .config import Settings
 from .errors import AskCorpusError, CorpusError
 from .ingest import load_corpus
-from .late_pooling import SentenceAccumulator, chunk_spans
+from .late_pooling import STORED_DTYPE, SentenceAccumulator, chunk_spans
 from .lexical import BM25_PARAMS, Lexical, tokenize_many
 from .neardup import clusters, signature
 from .sentences import document_sentences
@@ -210,7 +210,7 @@ def build_index(
                       "backend": getattr(embedder, "backend", type(embedder).__name__)},
             "chunker": chunker_settings.as_dict(),
             # vectors of every sentence, pooled from the chunk's token states (late_pooling)
-            "sentence_vectors": {"pooled": bool(sentence_vectors), "dtype": "float16",
+            "sentence_vectors": {"pooled": bool(sentence_vectors), "dtype": STORED_DTYPE,
                                  "documents": len(sentence_vectors or {})},
             "lexical": BM25_PARAMS,
             "vector_index": {"type": vtype, "metric": "inner_product",

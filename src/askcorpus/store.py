@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from .errors import AskCorpusError, IndexCorruptError, IndexLockedError, IndexMissingError
+from .late_pooling import decode_rows, encode_rows, stored_size
 from .lexical import Lexical
 from .types import Chunk, DocInfo, Document
 
@@ -50,7 +51,7 @@ CREATE TABLE documents (
   format TEXT NOT NULL, outlet TEXT, date TEXT, url TEXT, record TEXT, encoding TEXT,
   spans TEXT NOT NULL, text TEXT NOT NULL, n_chunks INTEGER NOT NULL,
   cluster TEXT NOT NULL, minhash BLOB,
-  sentvecs BLOB  -- float16 (sentences x dim), pooled while embedding; NULL: none
+  sentvecs BLOB  -- int8 (sentences x dim, x·127), pooled while embedding; NULL: none
 );
 CREATE TABLE chunks (
   id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(id),
@@ -259,12 +260,14 @@ class StoredIndex:
         with _db_errors(self):
             rows = self.db.execute(f"SELECT id, sentvecs FROM documents WHERE id IN ({marks}) "
                                    "AND sentvecs IS NOT NULL", list(doc_ids)).fetchall()
+        meta = self.manifest.get("sentence_vectors")
+        dtype = str(meta.get("dtype", "float16")) if isinstance(meta, dict) else "float16"
         out = {}
         for doc_id, blob in rows:
-            if len(blob) % (2 * dim):
+            if len(blob) % stored_size(1, dim, dtype):
                 raise IndexCorruptError(f"sentence vectors of {doc_id} in {self.generation} "
                                         f"are damaged; {REBUILD_HINT}")
-            out[doc_id] = np.frombuffer(blob, np.float16).reshape(-1, dim).astype(np.float32)
+            out[doc_id] = decode_rows(blob, dim, dtype)
         return out
 
     def doc_spans(self, doc_id: str) -> list[tuple[int, int]]:
@@ -456,7 +459,7 @@ def write_generation(folder: Path, *, manifest: dict[str, Any], docs: Sequence[D
 
 
 def _blob(matrix: np.ndarray | None) -> bytes | None:
-    return None if matrix is None else np.ascontiguousarray(matrix, np.float16).tobytes()
+    return None if matrix is None else encode_rows(matrix)
 
 
 def _reason(e: BaseException) -> str:
