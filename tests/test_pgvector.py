@@ -217,6 +217,23 @@ def test_hnsw_above_the_threshold_with_filters(pg: LocalPostgres,
     hnsw.close()
 
 
+def test_rebuild_keeps_the_live_index_readable(
+        settings_pair: tuple[Settings, Settings]) -> None:
+    _, pg = settings_pair
+    build_index(pg, FakeEmbedder(), word_counter)
+    p = Pipeline(pg, embedder=FakeEmbedder())
+    before = quotes(p.ask(QUESTIONS[0]))
+    reader = open_backend(pg).open()
+    with reader.snapshot():  # a reader inside a transaction does not block the rebuild
+        assert len(list(reader.documents())) == 5
+        summary = build_index(pg, FakeEmbedder(), word_counter, rebuild=True)
+        assert reader.size == summary.chunks
+    reader.close()
+    assert (summary.embedded, summary.generation) == (5, "gen-00000002")
+    assert quotes(p.ask(QUESTIONS[0])) == before
+    p.close()
+
+
 def test_a_new_model_replaces_the_tables(settings_pair: tuple[Settings, Settings]) -> None:
     _, pg = settings_pair
     build_index(pg, FakeEmbedder(dim=64), word_counter)

@@ -525,8 +525,12 @@ class PgWriter:
         gone = [i for i in old if i not in new_ids or i in g.fresh]
         self._remove(gone)
         self._update_kept(g, old)
-        empty = conn.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {s}.chunks)").fetchone()[0]
-        if empty and g.chunks:  # a first load: building the graph once is much faster
+        # a first load: building the graph once, after the rows, is much faster. Never on a
+        # live index: dropping an index locks readers out until the transaction ends.
+        live = conn.execute(f"SELECT EXISTS (SELECT 1 FROM {s}.meta)").fetchone()[0]
+        empty = not old and not live and not conn.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {s}.chunks)").fetchone()[0]
+        if empty and g.chunks:
             conn.execute(f"DROP INDEX IF EXISTS {s}.chunks_hnsw")
         self._insert(g)
         if empty and g.chunks:
