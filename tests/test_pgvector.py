@@ -234,6 +234,28 @@ def test_rebuild_keeps_the_live_index_readable(
     p.close()
 
 
+def test_reconnects_after_the_connections_drop(pg: LocalPostgres,
+                                               settings_pair: tuple[Settings, Settings]) -> None:
+    import psycopg
+
+    _, pgs = settings_pair
+    build_index(pgs, FakeEmbedder(), word_counter)
+    p = Pipeline(pgs, embedder=FakeEmbedder())
+    before = quotes(p.ask(QUESTIONS[0]))
+    with psycopg.connect(pg.dsn(), autocommit=True) as conn:  # as a failover or restart would
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> "
+                     "pg_backend_pid() AND backend_type = 'client backend'")
+    errors = 0
+    for _ in range(3):
+        try:
+            assert quotes(p.ask(QUESTIONS[0])) == before
+        except AskCorpusError as e:  # at most one clear error, then connected again
+            assert "PostgreSQL" in str(e)
+            errors += 1
+    assert errors <= 1
+    p.close()
+
+
 def test_a_new_model_replaces_the_tables(settings_pair: tuple[Settings, Settings]) -> None:
     _, pg = settings_pair
     build_index(pg, FakeEmbedder(dim=64), word_counter)

@@ -137,7 +137,7 @@ class PgBackend:
 
     def _shared(self) -> Any:
         """One autocommit connection for the small, frequent questions (generation)."""
-        if self._conn is None or self._conn.closed:
+        if self._conn is None or self._conn.closed or self._conn.broken:
             self._conn = self.connect()
         return self._conn
 
@@ -273,7 +273,7 @@ class PgReader:
 
     def _conn(self) -> Any:
         conn = getattr(self._local, "conn", None)
-        if conn is None or conn.closed:
+        if conn is None or conn.closed or conn.broken:  # e.g. after a server restart
             conn = self._local.conn = self.backend.connect()
             with self._all_lock:
                 self._all.append(conn)
@@ -304,16 +304,11 @@ class PgReader:
         with self.backend.errors(), conn.transaction():
             yield conn
 
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        psycopg = _psycopg()
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
+              ) -> list[tuple[Any, ...]]:
         conn = self._conn()
-        try:
-            with self.backend.errors():
-                return list(conn.execute(sql, params).fetchall())
-        except DatabaseError:
-            if conn.closed or conn.info.status != psycopg.pq.ConnStatus.OK:
-                self._local.conn = None  # reconnect on the next call
-            raise
+        with self.backend.errors():
+            return list(conn.execute(sql, params).fetchall())
 
     def close(self) -> None:
         with self._all_lock:

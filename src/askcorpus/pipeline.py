@@ -280,3 +280,6 @@ class Pipeline:
                 if index is not None:
                     index.close()
             self._index = self._retired = None
+            close = getattr(self._backend, "close", None)  # a database connection, if any
+            if close is not None:
+                close()
