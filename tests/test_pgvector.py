@@ -256,6 +256,19 @@ def test_reconnects_after_the_connections_drop(pg: LocalPostgres,
     p.close()
 
 
+def test_nul_characters_keep_their_offsets(settings_pair: tuple[Settings, Settings]) -> None:
+    _, pgs = settings_pair
+    text = "Odd bytes\n\n" + "Words of filler text. " * 500 + "A NUL \x00 here, then grain.\n"
+    (pgs.corpus / "nul.txt").write_text(text, encoding="utf-8")
+    assert build_index(pgs, FakeEmbedder(), word_counter).skipped == []
+    reader = open_backend(pgs).open()
+    doc = reader.find_document("nul.txt")
+    assert doc is not None
+    stored = reader.doc_text(doc.id)
+    assert len(stored) == len(text) and stored.replace("\ufffd", "\x00") == text
+    reader.close()
+
+
 def test_a_new_model_replaces_the_tables(settings_pair: tuple[Settings, Settings]) -> None:
     _, pg = settings_pair
     build_index(pg, FakeEmbedder(dim=64), word_counter)

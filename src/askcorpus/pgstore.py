@@ -565,10 +565,10 @@ class PgWriter:
         for d in g.docs:
             if d.id not in old or d.id in g.fresh:
                 continue
-            new = (d.path, list(d.all_paths), d.title, d.format, d.outlet, d.date, d.url,
-                   d.record, g.clusters.get(d.id, d.id))
+            new = (_text(d.path), list(d.all_paths), _text(d.title), d.format, _text(d.outlet),
+                   _text(d.date), _text(d.url), _text(d.record), g.clusters.get(d.id, d.id))
             if tuple(old[d.id][:9]) != new:
-                rows.append((d.path, json.dumps(new[1]), *new[2:], d.id))
+                rows.append((new[0], json.dumps(new[1]), *new[2:], d.id))
         if rows:
             with self.conn.cursor() as cur:
                 cur.executemany(
