@@ -358,6 +358,7 @@ class CachingEmbedder:
 
 
 @pytest.mark.integration
+@pytest.mark.slow  # about 1-2 minutes on 2 cores (the real model, 59 questions twice)
 def test_seed_questions_give_the_same_quotes_on_both_stores(
         pg: LocalPostgres, tmp_path: Path) -> None:
     from askcorpus.evaluate import evaluate_questions, load_questions
