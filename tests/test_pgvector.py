@@ -205,6 +205,12 @@ def test_hnsw_above_the_threshold_with_filters(pg: LocalPostgres,
         plan = conn.execute(f"EXPLAIN SELECT id FROM {hnsw.s}.chunks ORDER BY embedding <#> "
                             f"(SELECT embedding FROM {hnsw.s}.chunks LIMIT 1) LIMIT 5").fetchall()
     assert any("chunks_hnsw" in r[0] for r in plan)
+    with hnsw._transaction() as conn:  # the exact form can never be served by the index
+        conn.execute("SET LOCAL enable_seqscan = off")
+        plan = conn.execute(f"EXPLAIN SELECT id FROM {hnsw.s}.chunks ORDER BY (embedding <#> "
+                            f"(SELECT embedding FROM {hnsw.s}.chunks LIMIT 1)) + 0, id "
+                            "LIMIT 5").fetchall()
+    assert not any("chunks_hnsw" in r[0] for r in plan)
     for q in QUESTIONS:
         qv = FakeEmbedder().embed_query(q)
         assert [(d, o) for d, o, _ in by_position(hnsw, hnsw.dense_search(qv, 10))] == \

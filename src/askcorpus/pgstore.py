@@ -274,7 +274,11 @@ class PgReader:
     def _conn(self) -> Any:
         conn = getattr(self._local, "conn", None)
         if conn is None or conn.closed or conn.broken:  # e.g. after a server restart
+            psycopg = _psycopg()
             conn = self._local.conn = self.backend.connect()
+            # every transaction of a reader: BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY
+            conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            conn.read_only = True
             with self._all_lock:
                 self._all.append(conn)
         return conn
@@ -288,8 +292,7 @@ class PgReader:
         conn = self._conn()
         self._local.tx = True
         try:
-            with self.backend.errors(), conn.transaction():
-                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            with self.backend.errors(), conn.transaction():  # repeatable read, read only
                 yield self
         finally:
             self._local.tx = False
@@ -386,21 +389,24 @@ class PgReader:
         where, params = "", [vec]
         if allowed is not None:
             where, params = "WHERE doc_id = ANY(%s)", [vec, list(allowed)]
-        # an HNSW scan serves ORDER BY distance alone; the exact scan breaks ties by id
-        tie = ", id" if self.exact else ""
+        # Exact: "(distance) + 0" is no index's ordering, so the planner scans and sorts, ties
+        # broken by id; no setting needed. HNSW: the index's own ORDER BY distance alone.
+        order = "(embedding <#> %s::vector) + 0, id" if self.exact else "embedding <#> %s::vector"
         sql = (f"SELECT id, -(embedding <#> %s::vector) AS score FROM {self.s}.chunks {where} "
-               f"ORDER BY embedding <#> %s::vector{tie} LIMIT %s")
-        with self._transaction() as conn:
-            if self.exact:
-                conn.execute("SELECT set_config('enable_indexscan', 'off', true)")
-            else:
-                ef = min(max(self.ef_search, k), 1000)
-                conn.execute("SELECT set_config('hnsw.ef_search', %s, true), "
-                             "set_config('hnsw.iterative_scan', 'strict_order', true)",
-                             (str(ef),))
-            rows = conn.execute(sql, [*params, vec, int(k)]).fetchall()
-            if self.exact:
-                conn.execute("SELECT set_config('enable_indexscan', 'on', true)")
+               f"ORDER BY {order} LIMIT %s")
+        params = [*params, vec, int(k)]
+        if self.exact:
+            rows = self.query(sql, params)
+        else:
+            ef = min(max(self.ef_search, k), 1000)
+            conn = self._conn()
+            with self.backend.errors(), conn.pipeline():  # one round trip for all four
+                with self._transaction() as tx:
+                    tx.execute("SELECT set_config('hnsw.ef_search', %s, true), "
+                               "set_config('hnsw.iterative_scan', 'strict_order', true)",
+                               (str(ef),))
+                    cur = tx.execute(sql, params)
+                rows = cur.fetchall()
         return [(int(i), float(s)) for i, s in rows]
 
     def lexical_search(self, tokens: list[str], k: int,
@@ -462,6 +468,8 @@ CREATE TABLE {s}.chunks (
   ord int NOT NULL, start int NOT NULL, "end" int NOT NULL, text text NOT NULL,
   dl int NOT NULL, embedding vector({dim}) NOT NULL
 );
+-- vectors stay in the row (not TOASTed out of line): exact scans read no TOAST pages
+ALTER TABLE {s}.chunks ALTER COLUMN embedding SET STORAGE PLAIN;
 CREATE INDEX chunks_doc ON {s}.chunks (doc_id, ord);
 {_hnsw_sql(s, m)};
 CREATE TABLE {s}.terms (term text PRIMARY KEY, df int NOT NULL);
