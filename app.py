@@ -23,6 +23,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="folder of articles [default: corpus/ or ASKCORPUS_CORPUS]")
     parser.add_argument("--index", default=None,
                         help="index folder [default: index/ or ASKCORPUS_INDEX]")
+    parser.add_argument("--store", default=None,
+                        help="postgresql://… URL: serve the index kept in PostgreSQL + pgvector "
+                             "[default: ASKCORPUS_STORE, else the folder]")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to bind; anything but loopback requires a login "
                              "[default: 127.0.0.1]")
@@ -34,8 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     from askcorpus.web import serve
 
     try:
-        serve(Settings.from_env(corpus=args.corpus, index=args.index), host=args.host,
-              port=args.port)
+        serve(Settings.from_env(corpus=args.corpus, index=args.index, store=args.store),
+              host=args.host, port=args.port)
     except AskCorpusError as e:
         print(f"error: {e}", file=sys.stderr)
         return e.exit_code

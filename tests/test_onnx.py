@@ -167,7 +167,7 @@ def test_auto_backend_new_index_is_int8_and_follows_an_existing_torch_index(
     torch_built = Settings(corpus=corpus, index=tmp_path / "torch", backend="torch")
     Pipeline(torch_built).index()
     auto = Pipeline(torch_built.replace(backend="auto"))
-    assert auto.backend == "torch"
+    assert auto.embedding_backend == "torch"
     assert auto.index().up_to_date  # same build key: nothing re-embedded
     answer = auto.ask("How many North Korean soldiers are fighting for Russia?")
     assert any("12,000" in q.text for q in answer.quotes), [q.text for q in answer.quotes]

@@ -16,7 +16,7 @@ from .candidates import FEATURES, AnswerSettings, Candidates, gather, rank
 from .lexical import tokenize
 from .quotes import select_quotes
 from .sources import NO_ANSWER, agreement, collapse_copies, with_doubts, with_support
-from .store import StoredIndex
+from .storage import IndexReader
 from .types import Answer, Hit
 
 __all__ = ["FEATURES", "NO_ANSWER", "AnswerSettings", "Candidates", "abstain_vector", "compose",
@@ -46,7 +46,7 @@ def confidence(cands: Candidates, scores: np.ndarray, cfg: AnswerSettings) -> fl
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
-def compose(question: str, hits: Sequence[Hit], index: StoredIndex, embedder: object,
+def compose(question: str, hits: Sequence[Hit], index: IndexReader, embedder: object,
             query_vec: np.ndarray | None, *, k: int, settings: AnswerSettings | None = None,
             focus: str | None = None) -> Answer:
     cfg = settings or AnswerSettings()

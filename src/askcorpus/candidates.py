@@ -19,7 +19,7 @@ import numpy as np
 from .answer_types import NUMBER, OTHER, counted_noun, offers, question_type
 from .lexical import tokenize
 from .sentences import document_sentences
-from .store import StoredIndex
+from .storage import IndexReader
 from .types import Hit
 
 FEATURES = ("cos", "lex", "prior", "offer", "chunk", "key")
@@ -86,7 +86,7 @@ def _is_heading(text: str) -> bool:
     return not _SENT_END.search(text) and words <= 12 and not _SOURCE_LINE.match(text)
 
 
-def _doc_sentences(index: StoredIndex, doc_id: str,
+def _doc_sentences(index: IndexReader, doc_id: str,
                    cache: dict[str, tuple[str, list[tuple[int, int]]]]
                    ) -> tuple[str, list[tuple[int, int]]]:
     if doc_id not in cache:
@@ -104,7 +104,7 @@ def lexical_overlap(weights: dict[str, float], text: str) -> float:
     return sum(w for t, w in weights.items() if t in have) / total
 
 
-def gather(question: str, hits: Sequence[Hit], index: StoredIndex, embedder: object,
+def gather(question: str, hits: Sequence[Hit], index: IndexReader, embedder: object,
            query_vec: np.ndarray | None, cfg: AnswerSettings,
            focus: str | None = None) -> Candidates:
     """Candidate sentences of the retrieved chunks with their features.
@@ -185,7 +185,7 @@ def gather(question: str, hits: Sequence[Hit], index: StoredIndex, embedder: obj
 
 
 def sentence_vectors(cands: Candidates, scored: Sequence[str], joined: Sequence[bool],
-                     index: StoredIndex, embedder: object, dim: int,
+                     index: IndexReader, embedder: object, dim: int,
                      pooled: bool = True) -> np.ndarray:
     """A vector per candidate: pooled at indexing time when the index has them (no model run
     while answering), else embedded now (indexes made before pooling, fake embedders)."""

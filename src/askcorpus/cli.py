@@ -18,6 +18,9 @@ _CORPUS = click.option("--corpus", type=click.Path(path_type=Path), default=None
                        help="Folder of articles [default: corpus/ or ASKCORPUS_CORPUS].")
 _INDEX = click.option("--index", "index_dir", type=click.Path(path_type=Path), default=None,
                       help="Index folder [default: index/ or ASKCORPUS_INDEX].")
+_STORE = click.option("--store", default=None, metavar="postgresql://…",
+                      help="Keep the index in PostgreSQL + pgvector instead of the folder "
+                           "[default: ASKCORPUS_STORE, else the folder]; see docs/SCALING.md.")
 
 
 def _settings(**overrides: Any) -> Settings:
@@ -75,19 +78,23 @@ class _Bars:
 @main.command("index")
 @_CORPUS
 @_INDEX
+@_STORE
 @click.option("--rebuild", is_flag=True, help="Re-embed everything, even unchanged articles.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @click.option("--device", default=None, help="auto | cpu | cuda | cuda:N [default: auto].")
 @click.option("--batch-size", type=int, default=None, help="Chunks per embedding batch.")
-def index_cmd(corpus: Path | None, index_dir: Path | None, rebuild: bool, as_json: bool,
-              device: str | None, batch_size: int | None) -> None:
+def index_cmd(corpus: Path | None, index_dir: Path | None, store: str | None, rebuild: bool,
+              as_json: bool, device: str | None, batch_size: int | None) -> None:
     """Build or update the index of a corpus folder (only changed articles are embedded)."""
     from .pipeline import Pipeline
 
-    settings = _settings(corpus=corpus, index=index_dir, device=device, batch_size=batch_size)
+    settings = _settings(corpus=corpus, index=index_dir, store=store, device=device,
+                         batch_size=batch_size)
     bars = _Bars(enabled=sys.stderr.isatty() and not as_json)
+    pipeline = Pipeline(settings)
     try:
-        summary = _run(lambda: Pipeline(settings).index(rebuild=rebuild, progress=bars))
+        summary = _run(lambda: pipeline.index(rebuild=rebuild, progress=bars))
+        where = _run(lambda: pipeline.backend.location)
     finally:
         bars.close()
     if as_json:
@@ -95,7 +102,7 @@ def index_cmd(corpus: Path | None, index_dir: Path | None, rebuild: bool, as_jso
         return
     s = summary
     state = "up to date" if s.up_to_date else f"written ({s.generation}, {s.vector_index})"
-    click.echo(f"index {settings.index}: {state}")
+    click.echo(f"index {where}: {state}")
     click.echo(f"  documents {s.documents}  chunks {s.chunks}  embedded {s.embedded} "
                f"({s.embedded_chunks} chunks)  reused {s.reused}  removed {s.removed}  "
                f"skipped {len(s.skipped)}  {s.seconds:.1f}s")
@@ -136,17 +143,18 @@ def _print_answer(answer: dict[str, Any]) -> None:
 @main.command("ask", context_settings={"ignore_unknown_options": True})
 @click.argument("question")
 @_INDEX
+@_STORE
 @click.option("-k", "--top-k", type=click.IntRange(1, 50), default=None,
               help="Number of quotes [default: 5].")
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25", "rerank"]), default=None,
               help="Retrieval mode [default: hybrid]; rerank needs ASKCORPUS_RERANKER.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per question (JSON Lines).")
-def ask_cmd(question: str, index_dir: Path | None, top_k: int | None, mode: str | None,
-            as_json: bool) -> None:
+def ask_cmd(question: str, index_dir: Path | None, store: str | None, top_k: int | None,
+            mode: str | None, as_json: bool) -> None:
     """Answer QUESTION with quotes; QUESTION '-' reads one question per line from stdin."""
     from .pipeline import Pipeline
 
-    pipeline = Pipeline(_settings(index=index_dir))
+    pipeline = Pipeline(_run(lambda: _settings(index=index_dir, store=store)))
     if question == "-" and hasattr(sys.stdin, "reconfigure"):
         sys.stdin.reconfigure(errors="replace")  # a bad byte is one odd character, not a crash
     questions = (line.rstrip("\n") for line in sys.stdin) if question == "-" else iter([question])
@@ -174,14 +182,15 @@ def ask_cmd(question: str, index_dir: Path | None, top_k: int | None, mode: str 
 @main.command("show")
 @click.argument("article")
 @_INDEX
+@_STORE
 @click.option("--at", "at", default=None, metavar="START:END",
               help="Highlight this quote (offsets from `ask --json`).")
-def show_cmd(article: str, index_dir: Path | None, at: str | None) -> None:
+def show_cmd(article: str, index_dir: Path | None, store: str | None, at: str | None) -> None:
     """Print an ARTICLE (path, path#record or id) with a quote highlighted."""
     from .errors import QuestionError
     from .pipeline import Pipeline
 
-    pipeline = Pipeline(_settings(index=index_dir))
+    pipeline = Pipeline(_run(lambda: _settings(index=index_dir, store=store)))
 
     def load() -> dict[str, Any]:
         info = pipeline.store.find_document(article)
@@ -210,22 +219,34 @@ def show_cmd(article: str, index_dir: Path | None, at: str | None) -> None:
 # ------------------------------------------------------------------------------ info
 @main.command("info")
 @_INDEX
+@_STORE
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest summary as JSON.")
-def info_cmd(index_dir: Path | None, as_json: bool) -> None:
+def info_cmd(index_dir: Path | None, store: str | None, as_json: bool) -> None:
     """Show what the index holds and how it was built."""
-    from .store import read_manifest
+    from .storage import open_backend
 
-    settings = _settings(index=index_dir)
-    manifest = _run(lambda: read_manifest(settings.index))
+    def load() -> tuple[str, dict[str, Any], dict[str, Any]]:
+        backend = open_backend(_settings(index=index_dir, store=store))
+        manifest = backend.read_manifest()
+        docs = manifest.pop("documents", None)
+        if docs is None:  # a database keeps them in a table
+            reader = backend.open()
+            try:
+                docs = reader.document_entries()
+            finally:
+                reader.close()
+        return backend.location, manifest, docs
+
+    where, manifest, docs = _run(load)
     gen = manifest.pop("_generation")
-    docs = manifest.pop("documents", {})
+    gen_name = getattr(gen, "name", str(gen))
     if as_json:
-        manifest["generation"] = gen.name
+        manifest["generation"] = gen_name
         manifest["documents"] = [{"id": k, **v} for k, v in docs.items()]
         click.echo(json.dumps(manifest, ensure_ascii=False, indent=1))
         return
     m = manifest
-    click.echo(f"index      {settings.index} ({gen.name}), built {m.get('built_at')} by "
+    click.echo(f"index      {where} ({gen_name}), built {m.get('built_at')} by "
                f"askcorpus {m.get('askcorpus_version')}, schema {m.get('schema_version')}")
     click.echo(f"corpus     {m.get('corpus')}")
     click.echo(f"contents   {m['counts']['documents']} documents, {m['counts']['chunks']} chunks, "
@@ -242,8 +263,8 @@ def info_cmd(index_dir: Path | None, as_json: bool) -> None:
         "no stored vectors: answers embed candidate sentences (`askcorpus index --rebuild` "
         "pools them, for faster answers)"))
     v = m["vector_index"]
-    click.echo(f"vectors    FAISS {v['type']} ({v['metric']}; approximate above "
-               f"{v['ann_threshold']:,} chunks)")
+    click.echo(f"vectors    {v.get('engine', 'FAISS')} {v['type']} ({v['metric']}; "
+               f"approximate above {v['ann_threshold']:,} chunks)")
     lx = m["lexical"]
     click.echo(f"lexical    BM25 {lx['method']} k1={lx['k1']} b={lx['b']} ({lx['library']})")
     for doc_id, d in list(docs.items())[:50]:
@@ -258,6 +279,7 @@ def info_cmd(index_dir: Path | None, as_json: bool) -> None:
 @main.command("eval")
 @click.argument("questions", required=False, type=click.Path(path_type=Path))
 @_INDEX
+@_STORE
 @click.option("-k", "--top-k", type=click.IntRange(1, 50), default=10, show_default=True,
               help="Quotes asked for per question (answer@k uses the first k).")
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25", "rerank"]), default=None)
@@ -275,7 +297,8 @@ def info_cmd(index_dir: Path | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print {metrics, questions} as JSON.")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Write a Markdown report with plots to this folder.")
-def eval_cmd(questions: Path | None, index_dir: Path | None, top_k: int, mode: str | None,
+def eval_cmd(questions: Path | None, index_dir: Path | None, store: str | None, top_k: int,
+             mode: str | None,
              compare: str | None, beir_dir: Path | None, split: str, squad_file: Path | None,
              limit: int | None, sample: int | None, cache: Path | None, as_json: bool,
              out: Path | None) -> None:
@@ -283,10 +306,9 @@ def eval_cmd(questions: Path | None, index_dir: Path | None, top_k: int, mode: s
     from .evaluation_runner import run_eval
 
     result = _run(lambda: run_eval(
-        _settings(index=index_dir), questions=questions, k=top_k, mode=mode, compare=compare,
-        beir_dir=beir_dir, split=split, squad_file=squad_file, limit=limit, sample=sample,
-        cache=cache,
-        out=out, progress=not as_json and sys.stderr.isatty()))
+        _settings(index=index_dir, store=store), questions=questions, k=top_k, mode=mode,
+        compare=compare, beir_dir=beir_dir, split=split, squad_file=squad_file, limit=limit,
+        sample=sample, cache=cache, out=out, progress=not as_json and sys.stderr.isatty()))
     if as_json:
         click.echo(json.dumps(result["json"], ensure_ascii=False))
     else:
@@ -297,14 +319,17 @@ def eval_cmd(questions: Path | None, index_dir: Path | None, top_k: int, mode: s
 @main.command("serve")
 @_CORPUS
 @_INDEX
+@_STORE
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to bind; anything but loopback requires a login.")
 @click.option("--port", type=int, default=7860, show_default=True)
-def serve_cmd(corpus: Path | None, index_dir: Path | None, host: str, port: int) -> None:
+def serve_cmd(corpus: Path | None, index_dir: Path | None, store: str | None, host: str,
+              port: int) -> None:
     """Start the web chat (building the index first if it is missing or stale)."""
     from .web import serve
 
-    _run(lambda: serve(_settings(corpus=corpus, index=index_dir), host=host, port=port))
+    _run(lambda: serve(_settings(corpus=corpus, index=index_dir, store=store), host=host,
+                       port=port))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -34,6 +34,8 @@ def force_offline() -> None:
 class Settings:
     corpus: Path = Path("corpus")
     index: Path = Path("index")
+    store: str = ""  # empty: the folder store at `index`; or a postgresql:// URL (pgvector)
+    pg_schema: str = "askcorpus"  # the PostgreSQL schema holding the index's tables
     model: str = DEFAULT_MODEL  # model name or a local folder
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
     # auto: the backend an existing index was built with; for a new index int8 ONNX on CPU,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -46,7 +47,9 @@ def _materialize(records: Iterable[dict[str, str]], folder: Path) -> None:
 
 def benchmark_settings(base: Settings, name: str, source: Path, cache: Path | None) -> Settings:
     folder = (cache or cache_root() / "eval") / f"{name}-{_fingerprint(source, base)}"
-    return base.replace(corpus=folder / "corpus", index=folder / "index")
+    # in a database, a benchmark gets a schema of its own, never the served index's
+    schema = f"eval_{re.sub(r'[^a-z0-9_]', '_', name.lower())}"[:63] if base.store else None
+    return base.replace(corpus=folder / "corpus", index=folder / "index", pg_schema=schema)
 
 
 @dataclass

@@ -21,18 +21,11 @@ from .config import Settings
 from .errors import AskCorpusError, CorpusError
 from .ingest import load_corpus
 from .late_pooling import STORED_DTYPE, SentenceAccumulator, chunk_spans
-from .lexical import BM25_PARAMS, Lexical, tokenize_many
+from .lexical import BM25_PARAMS
 from .neardup import clusters, signature
 from .sentences import document_sentences
-from .store import (
-    SCHEMA_VERSION,
-    build_vector_index,
-    current_generation,
-    open_index,
-    read_manifest,
-    write_generation,
-    write_lock,
-)
+from .storage import IndexBackend, NewGeneration, open_backend
+from .store import SCHEMA_VERSION
 from .types import Chunk, Document, Skipped
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -79,29 +72,32 @@ def build_index(
     *,
     rebuild: bool = False,
     progress: Progress | None = None,
+    backend: IndexBackend | None = None,
 ) -> IndexSummary:
-    """Make ``settings.index`` match ``settings.corpus``. ``embedder`` is used only if needed."""
+    """Make the index (``settings.index``, or the database ``settings.store``) match
+    ``settings.corpus``. ``embedder`` is used only if needed."""
     t0 = time.perf_counter()
-    folder = settings.index
+    backend = backend or open_backend(settings)
     chunker_settings = ChunkerSettings(settings.chunk_tokens, settings.chunk_overlap,
                                        tokenizer=str(embedder.name),
                                        title_context=bool(settings.title_context))
     key = build_key(embedder.name, embedder.dim, chunker_settings)
     summary = IndexSummary()
-    with write_lock(folder):
+    with backend.writer(settings) as writer:
         docs, skipped = load_corpus(settings.corpus, max_file_mb=settings.max_file_mb)
         summary.skipped = [{"path": s.path, "reason": s.reason} for s in skipped]
         if not docs:
             raise CorpusError(_empty_corpus_message(settings.corpus, skipped))
         docs.sort(key=lambda d: (d.path, d.record or ""))
 
-        previous, why = _previous(folder, key, rebuild)
+        previous, why = _previous(backend, key, rebuild)
         summary.rebuilt = why
         reusable: dict[str, Any] = {}
         old_minhash: dict[str, bytes] = {}
         old_sentences: dict[str, np.ndarray] = {}
+        old_docs: dict[str, Any] = {}
         if previous is not None:
-            old_docs: dict[str, Any] = previous.manifest.get("documents", {})
+            old_docs = previous.document_entries()
             new_ids = {d.id for d in docs}
             new_paths = {p for d in docs for p in d.all_paths}
             old_paths = {p: i for i, e in old_docs.items() for p in e.get("paths", [])}
@@ -115,14 +111,18 @@ def build_index(
                 summary.documents = len(docs)
                 summary.chunks = previous.manifest["counts"]["chunks"]
                 summary.reused = len(docs)
-                summary.generation = previous.generation.name
+                summary.generation = previous.generation_name
                 summary.vector_index = previous.manifest.get("vector_index", {}).get("type")
                 summary.seconds = round(time.perf_counter() - t0, 3)
                 return summary
             if why is None:
-                reusable = previous.doc_vectors()
+                # an incremental store keeps unchanged documents where they are: no vectors
+                # need to travel; the folder store rewrites everything, so it needs them all
+                reusable = ({d.id: None for d in docs if d.id in old_docs}
+                            if backend.incremental else previous.doc_vectors())  # type: ignore[attr-defined]
                 old_minhash = previous.minhashes()
-                old_sentences = previous.sentence_vectors(list(reusable))
+                if not backend.incremental:  # rewritten with the rest: carry them over
+                    old_sentences = previous.sentence_vectors(list(reusable))
             previous.close()
 
         chunker = Chunker(count_tokens, chunker_settings)
@@ -130,6 +130,8 @@ def build_index(
         indexed: list[str] = []  # the text embedded / BM25-indexed for each chunk
         vec_parts: list[tuple[int, np.ndarray | None]] = []  # (n, vectors or None = embed)
         to_embed: list[str] = []
+        fresh: set[str] = set()
+        per_doc: dict[str, int] = {}
         # sentence vectors pooled from the same model run (when the embedder can)
         pooling = hasattr(embedder, "embed_with_spans")
         span_lists: list[list[tuple[int, int]]] = []  # per embedded chunk: its sentences
@@ -137,7 +139,10 @@ def build_index(
         n_sentences: dict[str, int] = {}
         for n, d in enumerate(docs, 1):
             old = reusable.get(d.id)
-            if old is not None:
+            if old is None and d.id in reusable:  # kept in place by an incremental store
+                per_doc[d.id] = int(old_docs[d.id].get("chunks", 0))
+                summary.reused += 1
+            elif old is not None:
                 rows, vecs = old
                 mine = [Chunk(d.id, s, e, d.text[s:e], o) for o, s, e in rows]
                 chunks.extend(mine)
@@ -151,6 +156,7 @@ def build_index(
                 indexed.extend(texts)
                 vec_parts.append((len(new), None))
                 to_embed.extend(texts)
+                fresh.add(d.id)
                 summary.embedded += 1
                 if pooling:
                     sents = document_sentences(d.text, d.spans)
@@ -193,13 +199,10 @@ def build_index(
         minhashes = {d.id: old_minhash.get(d.id) or signature(d.text).tobytes() for d in docs}
         groups = clusters([d.id for d in docs],
                           [np.frombuffer(minhashes[d.id], dtype=np.uint64) for d in docs])
-        lexical = Lexical.build(tokenize_many(indexed))
-        vindex = build_vector_index(vectors, embedder.dim, ann_threshold=settings.ann_threshold,
-                                    hnsw_m=settings.hnsw_m)
-        per_doc: dict[str, int] = {}
         for c in chunks:
             per_doc[c.doc_id] = per_doc.get(c.doc_id, 0) + 1
-        vtype = "hnsw" if len(chunks) > settings.ann_threshold else "flat"
+        total_chunks = sum(per_doc.values())
+        vtype = "hnsw" if total_chunks > settings.ann_threshold else "flat"
         manifest = {
             "schema_version": SCHEMA_VERSION,
             "askcorpus_version": __version__,
@@ -210,37 +213,37 @@ def build_index(
                       "backend": getattr(embedder, "backend", type(embedder).__name__)},
             "chunker": chunker_settings.as_dict(),
             # vectors of every sentence, pooled from the chunk's token states (late_pooling)
-            "sentence_vectors": {"pooled": bool(sentence_vectors), "dtype": STORED_DTYPE,
-                                 "documents": len(sentence_vectors or {})},
+            "sentence_vectors": {"pooled": pooling, "dtype": STORED_DTYPE},
             "lexical": BM25_PARAMS,
             "vector_index": {"type": vtype, "metric": "inner_product",
                              "ann_threshold": settings.ann_threshold, "hnsw_m": settings.hnsw_m},
-            "counts": {"documents": len(docs), "chunks": len(chunks),
+            "counts": {"documents": len(docs), "chunks": total_chunks,
                        "near_duplicate_groups": len({g for i, g in groups.items() if i != g})},
             "documents": {d.id: _doc_entry(d, per_doc.get(d.id, 0)) for d in docs},
             "skipped": summary.skipped,
         }
-        gen = write_generation(folder, manifest=manifest, docs=docs, chunks=chunks,
-                               vectors=vectors, lexical=lexical, vector_index=vindex,
-                               clusters=groups, minhashes=minhashes,
-                               sentence_vectors=sentence_vectors)
+        gen, n_chunks = writer.write(NewGeneration(
+            manifest=manifest, docs=docs, chunks=chunks, texts=indexed, vectors=vectors,
+            clusters=groups, minhashes=minhashes, fresh=fresh, replace_all=why is not None,
+            sentence_vectors=sentence_vectors))
         if progress:
             progress("indexing", 1, 1)
     summary.documents = len(docs)
-    summary.chunks = len(chunks)
-    summary.generation = gen.name
+    summary.chunks = n_chunks
+    summary.generation = gen
     summary.vector_index = vtype
     summary.seconds = round(time.perf_counter() - t0, 3)
     return summary
 
 
-def _previous(folder: Path, key: dict[str, Any], rebuild: bool) -> tuple[Any, str | None]:
+def _previous(backend: IndexBackend, key: dict[str, Any],
+              rebuild: bool) -> tuple[Any, str | None]:
     """The previous index if usable, and the reason everything must be re-embedded, if any."""
     try:
-        if current_generation(folder) is None:
+        if backend.current_generation() is None:
             return None, None
-        manifest = read_manifest(folder)
-        previous = open_index(folder)
+        manifest = backend.read_manifest()
+        previous = backend.open()
     except AskCorpusError as e:
         return None, f"previous index unusable ({e})"
     if rebuild:

@@ -18,7 +18,7 @@ from .errors import AskCorpusError, IndexMismatchError, ModelError, QuestionErro
 from .indexer import IndexSummary, Progress, build_index, build_key
 from .rerank import CrossEncoderReranker, rerank
 from .retrieve import MODES, retrieve
-from .store import StoredIndex, current_generation, open_index, read_manifest
+from .storage import IndexBackend, IndexReader, open_backend
 from .types import Answer, DocInfo
 
 
@@ -88,9 +88,10 @@ class Pipeline:
         self._embedder = embedder
         self._query_embedder = embedder  # an embedder given is used for everything
         self._spec: ModelSpec | None = None
-        self._index: StoredIndex | None = None
+        self._index: IndexReader | None = None
         self._lock = threading.RLock()  # guards lazy loading and switching generations
-        self._retired: StoredIndex | None = None  # the generation before the live one
+        self._retired: IndexReader | None = None  # the generation before the live one
+        self._backend: IndexBackend | None = None
 
     # -- parts, loaded lazily -------------------------------------------------------------
     def _resolve_backend(self) -> None:
@@ -101,19 +102,19 @@ class Pipeline:
             if self._backend_resolved:
                 return
             built = None
-            if current_generation(self.settings.index) is not None:
-                try:
-                    model = read_manifest(self.settings.index).get("model")
+            try:
+                if self.backend.current_generation() is not None:
+                    model = self.backend.read_manifest().get("model")
                     built = model.get("backend") if isinstance(model, dict) else None
-                except AskCorpusError:
-                    built = None  # a damaged index: open/index report it in their own words
+            except AskCorpusError:
+                built = None  # damaged or unreachable: open/index report it in their own words
             if built not in ("torch", "onnx"):
                 built = self.settings.fresh_backend()
             self.settings = self.settings.replace(backend=built)
             self._backend_resolved = True
 
     @property
-    def backend(self) -> str:
+    def embedding_backend(self) -> str:
         """The embedding backend in use: torch or onnx (``auto`` resolved)."""
         self._resolve_backend()
         return self.settings.backend
@@ -146,45 +147,53 @@ class Pipeline:
         return counter or wordpiece_counter(str(self.spec.tokenizer_json))
 
     @property
-    def store(self) -> StoredIndex:
+    def backend(self) -> IndexBackend:
+        """Where the index lives: the folder (default) or the database of ``settings.store``."""
+        if self._backend is None:
+            with self._lock:
+                if self._backend is None:
+                    self._backend = open_backend(self.settings)
+        return self._backend
+
+    @property
+    def store(self) -> IndexReader:
         """The live index generation; a newer one written meanwhile is picked up here."""
         with self._lock:
-            gen = current_generation(self.settings.index)
-            if self._index is not None and gen != self._index.generation:
+            gen = self.backend.current_generation()
+            if self._index is not None and gen != self._index.generation_name:
                 # the old one stays open for requests still using it, until the next switch
                 if self._retired is not None:
                     self._retired.close()
                 self._retired, self._index = self._index, None
             if self._index is None:
                 self._check_compatible()
-                self._index = open_index(self.settings.index,
-                                         ef_search=self.settings.hnsw_ef_search)
+                self._index = self.backend.open(ef_search=self.settings.hnsw_ef_search)
             return self._index
 
     def article(self, doc_id: str) -> dict[str, Any]:
         """A whole article for display: attribution and its original text."""
-        store = self.store
-        infos = store.doc_infos([doc_id])
-        if doc_id not in infos:
-            raise QuestionError(f"no article with id {doc_id!r} in the index")
-        info = infos[doc_id]
-        return {"doc_id": info.id, "title": info.title, "outlet": info.outlet,
-                "date": info.date, "url": info.url, "path": info.path,
-                "paths": list(info.paths), "record": info.record,
-                "text": store.doc_text(doc_id)}
+        with self.store.snapshot() as store:
+            infos = store.doc_infos([doc_id])
+            if doc_id not in infos:
+                raise QuestionError(f"no article with id {doc_id!r} in the index")
+            info = infos[doc_id]
+            return {"doc_id": info.id, "title": info.title, "outlet": info.outlet,
+                    "date": info.date, "url": info.url, "path": info.path,
+                    "paths": list(info.paths), "record": info.record,
+                    "text": store.doc_text(doc_id)}
 
     def stats(self) -> dict[str, Any]:
         """What the live index holds, for an index panel."""
         store = self.store  # one generation for the whole answer, even mid-switch
         m = store.manifest
+        docs = store.document_entries()
         return {"documents": m["counts"]["documents"], "chunks": m["counts"]["chunks"],
                 "model": m["model"]["name"], "dim": m["model"]["dim"],
                 "built_at": m.get("built_at"), "vector_index": m["vector_index"]["type"],
-                "generation": store.generation.name,
-                "outlets": sorted({d["outlet"] for d in m["documents"].values()
-                                   if d.get("outlet")}),
+                "generation": store.generation_name,
+                "outlets": sorted({d["outlet"] for d in docs.values() if d.get("outlet")}),
                 "articles": [{"doc_id": k, "title": d["title"], "paths": d["paths"],
-                              "outlet": d.get("outlet")} for k, d in m["documents"].items()]}
+                              "outlet": d.get("outlet")} for k, d in docs.items()]}
 
     def expected_build_key(self) -> dict[str, Any]:
         """The build key an index made with the current settings would carry."""
@@ -192,15 +201,15 @@ class Pipeline:
             name, dim = self._embedder.name, self._embedder.dim
         else:
             name, dim = self.spec.name, self.spec.dim
-            if self.backend != "torch":
-                name = f"{name}@{self.backend}"
+            if self.embedding_backend != "torch":
+                name = f"{name}@{self.embedding_backend}"
         chunker = ChunkerSettings(self.settings.chunk_tokens, self.settings.chunk_overlap,
                                   tokenizer=str(name),
                                   title_context=bool(self.settings.title_context))
         return build_key(name, dim, chunker)
 
     def _check_compatible(self) -> None:
-        built = read_manifest(self.settings.index).get("build_key", {})
+        built = self.backend.read_manifest().get("build_key", {})
         expected = self.expected_build_key()
         if built == expected:
             return
@@ -211,20 +220,20 @@ class Pipeline:
         old, new = built.get("chunker", {}), expected["chunker"]
         diffs += [f"{k} {old.get(k)} (settings: {new[k]})" for k in new if old.get(k) != new[k]]
         raise IndexMismatchError(
-            f"{self.settings.index} was built with other settings: {'; '.join(diffs)}: "
+            f"{self.backend.location} was built with other settings: {'; '.join(diffs)}: "
             "run `askcorpus index` to rebuild it")
 
     # -- work -----------------------------------------------------------------------------
     def index(self, *, rebuild: bool = False, progress: Progress | None = None) -> IndexSummary:
         summary = build_index(self.settings, self.embedder, self.count_tokens(), rebuild=rebuild,
-                              progress=progress)
+                              progress=progress, backend=self.backend)
         return summary
 
     def ask(self, question: str, history: Sequence[Turn | str] | None = None, *,
             k: int | None = None, mode: str | None = None,
             paths: Sequence[str] | None = None) -> Answer:
         """Answer one question with quotes; ``paths`` limits the search to those articles."""
-        from .followup import focus_of, resolve_followup
+        from .followup import resolve_followup
 
         q = clean_question(question, self.settings.max_question_chars)
         k = self.settings.top_k if k is None else k
@@ -235,9 +244,18 @@ class Pipeline:
         if k < 1 or k > 50:
             raise QuestionError("the number of quotes must be between 1 and 50")
         resolved = resolve_followup(q, history or [])
-        store = self.store
-        allowed = self._allowed(store, paths) if paths else None
+        live = self.store
         qvec = self.query_embedder.embed_query(resolved) if mode != "bm25" else None
+        with live.snapshot() as store:  # one consistent state for the whole answer
+            return self._answer(store, q, resolved, qvec, k=k, mode=mode, reranker=reranker,
+                                paths=paths)
+
+    def _answer(self, store: IndexReader, q: str, resolved: str, qvec: np.ndarray | None, *,
+                k: int, mode: str, reranker: Any | None,
+                paths: Sequence[str] | None) -> Answer:
+        from .followup import focus_of
+
+        allowed = self._allowed(store, paths) if paths else None
         # the same depth whatever k is: the first quotes of k=3 and k=10 are the same
         hits = retrieve(store, resolved, qvec, mode="hybrid" if reranker else mode,
                         k=max(k * 3, 30),
@@ -272,27 +290,23 @@ class Pipeline:
         q = clean_question(question, self.settings.max_question_chars)
         mode = mode or self.settings.mode
         reranker = self._reranker_for(mode)
-        store = self.store
+        live = self.store
         qvec = self.query_embedder.embed_query(q) if mode != "bm25" else None
         pool = max(self.settings.candidates, depth * 3)
-        hits = retrieve(store, q, qvec, mode="hybrid" if reranker else mode, k=pool,
-                        candidates=pool, rrf_k=self.settings.rrf_k)
-        if reranker is not None:
-            hits = rerank(q, hits, reranker)
-        order = list(dict.fromkeys(h.chunk.doc_id for h in hits))[:depth]
-        infos = store.doc_infos(order)
+        with live.snapshot() as store:
+            hits = retrieve(store, q, qvec, mode="hybrid" if reranker else mode, k=pool,
+                            candidates=pool, rrf_k=self.settings.rrf_k)
+            if reranker is not None:
+                hits = rerank(q, hits, reranker)
+            order = list(dict.fromkeys(h.chunk.doc_id for h in hits))[:depth]
+            infos = store.doc_infos(order)
         return [infos[d] for d in order if d in infos]
 
-    def _allowed(self, store: StoredIndex, paths: Sequence[str]) -> np.ndarray:
+    def _allowed(self, store: IndexReader, paths: Sequence[str]) -> set[str]:
+        """The ids of the documents named (by id, path or outlet)."""
         wanted = set(paths)
-        ids = [info.id for info, _ in store.documents()
-               if wanted & ({info.id, info.path, *info.paths, info.outlet or ""})]
-        mask = np.zeros(store.size, dtype=bool)
-        if ids:
-            marks = ",".join("?" * len(ids))
-            rows = store.db.execute(f"SELECT id FROM chunks WHERE doc_id IN ({marks})", ids)
-            mask[[r[0] for r in rows]] = True
-        return mask
+        return {info.id for info, _ in store.documents()
+                if wanted & ({info.id, info.path, *info.paths, info.outlet or ""})}
 
     def close(self) -> None:
         with self._lock:
@@ -300,3 +314,6 @@ class Pipeline:
                 if index is not None:
                     index.close()
             self._index = self._retired = None
+            close = getattr(self._backend, "close", None)  # a database connection, if any
+            if close is not None:
+                close()

@@ -6,11 +6,11 @@ import numpy as np
 
 from .candidates import _CONTINUES, AnswerSettings, Candidates
 from .hedges import doubts, flag_text
-from .store import StoredIndex
+from .storage import IndexReader
 from .types import DocInfo, Quote
 
 
-def select_quotes(cands: Candidates, scores: np.ndarray, index: StoredIndex, k: int,
+def select_quotes(cands: Candidates, scores: np.ndarray, index: IndexReader, k: int,
                   cfg: AnswerSettings) -> list[Quote]:
     order = np.argsort(-scores, kind="stable")
     by_key = {key: (j, float(scores[j])) for j, key in enumerate(cands.keys)}

@@ -1,14 +1,14 @@
-"""Retrieval over a stored index: dense (FAISS), lexical (BM25) and their fusion (RRF)."""
+"""Retrieval over a stored index: dense (vectors), lexical (BM25) and their fusion (RRF)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from .lexical import tokenize
-from .store import StoredIndex
+from .storage import IndexReader
 from .types import Hit
 
 MODES = ("dense", "bm25", "hybrid")
@@ -22,30 +22,16 @@ class Ranked:
     scores: tuple[float, ...]
 
 
-def dense_search(index: StoredIndex, query_vec: np.ndarray, k: int,
-                 allowed: np.ndarray | None = None) -> Ranked:
-    import faiss
-
-    n = index.size
-    if n == 0 or k <= 0:
-        return Ranked((), ())
-    params = None
-    if allowed is not None:
-        ids = np.flatnonzero(allowed).astype(np.int64)
-        if len(ids) == 0:
-            return Ranked((), ())
-        selector = faiss.IDSelectorBatch(ids)
-        params = (faiss.SearchParametersHNSW(sel=selector) if hasattr(index.vectors, "hnsw")
-                  else faiss.SearchParameters(sel=selector))
-    q = np.ascontiguousarray(query_vec.reshape(1, -1), dtype=np.float32)
-    scores, ids = index.vectors.search(q, min(k, n), params=params)
-    pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+def dense_search(index: IndexReader, query_vec: np.ndarray, k: int,
+                 allowed: Collection[str] | None = None) -> Ranked:
+    """``allowed``: only chunks of these documents (doc ids)."""
+    pairs = index.dense_search(query_vec, k, allowed)
     return Ranked(tuple(i for i, _ in pairs), tuple(s for _, s in pairs))
 
 
-def lexical_search(index: StoredIndex, question: str, k: int,
-                   allowed: np.ndarray | None = None) -> Ranked:
-    pairs = index.lexical.search(tokenize(question), k, allowed)
+def lexical_search(index: IndexReader, question: str, k: int,
+                   allowed: Collection[str] | None = None) -> Ranked:
+    pairs = index.lexical_search(tokenize(question), k, allowed)
     return Ranked(tuple(i for i, _ in pairs), tuple(s for _, s in pairs))
 
 
@@ -60,9 +46,9 @@ def rrf(rankings: Sequence[Ranked], k: int = 60,
     return sorted(fused.items(), key=lambda x: (-x[1], x[0]))
 
 
-def retrieve(index: StoredIndex, question: str, query_vec: np.ndarray | None, *, mode: str,
+def retrieve(index: IndexReader, question: str, query_vec: np.ndarray | None, *, mode: str,
              k: int, candidates: int, rrf_k: int = 60,
-             allowed: np.ndarray | None = None) -> list[Hit]:
+             allowed: Collection[str] | None = None) -> list[Hit]:
     """The ``k`` best chunks for the question in the given mode, as Hits with both ranks."""
     if mode not in MODES:
         raise ValueError(f"unknown retrieval mode {mode!r}; choose one of {', '.join(MODES)}")

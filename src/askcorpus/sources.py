@@ -12,7 +12,7 @@ from .candidates import AnswerSettings, Candidates, _is_heading
 from .hedges import doubts
 from .lexical import tokenize
 from .quotes import _quote
-from .store import StoredIndex
+from .storage import IndexReader
 from .types import Quote
 
 NO_ANSWER = "No article in the corpus answers this."
@@ -27,7 +27,7 @@ def _key_of(q: Quote) -> str:
 
 
 def with_support(quotes: list[Quote], cands: Candidates, scores: np.ndarray,
-                 index: StoredIndex, k: int) -> list[Quote]:
+                 index: IndexReader, k: int) -> list[Quote]:
     """Every article giving the same typed answer as the best quote gets quoted (its best
     such sentence), right after the best quote: several sources, not just the first."""
     key = _key_of(quotes[0]) if quotes else ""
@@ -56,7 +56,7 @@ def with_support(quotes: list[Quote], cands: Candidates, scores: np.ndarray,
     return ([quotes[0], *extra, *quotes[1:]])[:max(k, 1 + len(extra))]
 
 
-def with_doubts(quotes: list[Quote], cands: Candidates, index: StoredIndex, k: int
+def with_doubts(quotes: list[Quote], cands: Candidates, index: IndexReader, k: int
                 ) -> list[Quote]:
     """Show both sides: when the quotes report a claim and a retrieved article casts doubt on
     it ("no official confirmation", "denied"), quote the doubting sentence too.
@@ -89,7 +89,7 @@ def with_doubts(quotes: list[Quote], cands: Candidates, index: StoredIndex, k: i
     return [*quotes[:max(1, k - 1)], doubt]
 
 
-def collapse_copies(quotes: list[Quote], index: StoredIndex) -> list[Quote]:
+def collapse_copies(quotes: list[Quote], index: IndexReader) -> list[Quote]:
     """Near-duplicate articles count once: keep the best quote, list every copy's paths."""
     out: list[Quote] = []
     first_doc: dict[str, str] = {}  # group -> the article that represents it

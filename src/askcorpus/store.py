@@ -25,10 +25,10 @@ import os
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -36,6 +36,10 @@ from .errors import AskCorpusError, IndexCorruptError, IndexLockedError, IndexMi
 from .late_pooling import decode_rows, encode_rows, stored_size
 from .lexical import Lexical
 from .types import Chunk, DocInfo, Document
+
+if TYPE_CHECKING:
+    from .config import Settings
+    from .storage import NewGeneration
 
 SCHEMA_VERSION = 1
 CURRENT = "CURRENT"
@@ -51,7 +55,7 @@ CREATE TABLE documents (
   format TEXT NOT NULL, outlet TEXT, date TEXT, url TEXT, record TEXT, encoding TEXT,
   spans TEXT NOT NULL, text TEXT NOT NULL, n_chunks INTEGER NOT NULL,
   cluster TEXT NOT NULL, minhash BLOB,
-  sentvecs BLOB  -- int8 (sentences x dim, x·127), pooled while embedding; NULL: none
+  sentvecs BLOB  -- late_pooling.encode_rows (one row per sentence); NULL: none
 );
 CREATE TABLE chunks (
   id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(id),
@@ -206,8 +210,57 @@ class StoredIndex:
     def size(self) -> int:
         return int(self.vectors.ntotal)
 
+    @property
+    def generation_name(self) -> str:
+        return self.generation.name
+
     def close(self) -> None:
         self.db.close()
+
+    def snapshot(self) -> contextlib.AbstractContextManager[StoredIndex]:
+        """A generation never changes once written: it is its own snapshot."""
+        return contextlib.nullcontext(self)
+
+    def document_entries(self) -> dict[str, dict[str, Any]]:
+        """doc id -> the manifest's entry (paths, chunks, title, outlet, date, url, record)."""
+        return dict(self.manifest.get("documents", {}))
+
+    def chunk_mask(self, doc_ids: Collection[str]) -> np.ndarray:
+        """A bool array over chunk rows: True for the chunks of these documents."""
+        mask = np.zeros(self.size, dtype=bool)
+        ids = list(doc_ids)
+        if ids:
+            marks = ",".join("?" * len(ids))
+            with _db_errors(self):
+                rows = self.db.execute(f"SELECT id FROM chunks WHERE doc_id IN ({marks})", ids)
+                mask[[r[0] for r in rows]] = True
+        return mask
+
+    def dense_search(self, query_vec: np.ndarray, k: int,
+                     allowed: Collection[str] | None = None) -> list[tuple[int, float]]:
+        """Best ``k`` (chunk id, inner product), optionally among ``allowed`` documents."""
+        import faiss
+
+        n = self.size
+        if n == 0 or k <= 0:
+            return []
+        params = None
+        if allowed is not None:
+            ids = np.flatnonzero(self.chunk_mask(allowed)).astype(np.int64)
+            if len(ids) == 0:
+                return []
+            selector = faiss.IDSelectorBatch(ids)
+            params = (faiss.SearchParametersHNSW(sel=selector) if hasattr(self.vectors, "hnsw")
+                      else faiss.SearchParameters(sel=selector))
+        q = np.ascontiguousarray(query_vec.reshape(1, -1), dtype=np.float32)
+        scores, ids = self.vectors.search(q, min(k, n), params=params)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+    def lexical_search(self, tokens: list[str], k: int,
+                       allowed: Collection[str] | None = None) -> list[tuple[int, float]]:
+        """Best ``k`` (chunk id, BM25 score > 0), optionally among ``allowed`` documents."""
+        mask = self.chunk_mask(allowed) if allowed is not None else None
+        return self.lexical.search(tokens, k, mask)
 
     def chunks(self, ids: Sequence[int]) -> dict[int, Chunk]:
         if not ids:
@@ -491,3 +544,31 @@ def prune(folder: Path, keep: set[str]) -> None:
             shutil.rmtree(p, ignore_errors=True)
         elif p.name == f"{CURRENT}.tmp":
             p.unlink(missing_ok=True)
+
+
+class FolderWriter:
+    """Writes whole generations into a folder (FAISS + SQLite + bm25s), under its lock."""
+
+    def __init__(self, folder: Path, settings: Settings) -> None:
+        self.folder = folder
+        self.settings = settings
+
+    def write(self, generation: NewGeneration) -> tuple[str, int]:
+        from .lexical import tokenize_many
+
+        g = generation
+        dim = int(g.manifest["model"]["dim"])
+        lexical = Lexical.build(tokenize_many(g.texts))
+        vindex = build_vector_index(g.vectors, dim, ann_threshold=self.settings.ann_threshold,
+                                    hnsw_m=self.settings.hnsw_m)
+        final = write_generation(self.folder, manifest=g.manifest, docs=g.docs, chunks=g.chunks,
+                                 vectors=g.vectors, lexical=lexical, vector_index=vindex,
+                                 clusters=g.clusters, minhashes=g.minhashes,
+                                 sentence_vectors=g.sentence_vectors)
+        return final.name, len(g.chunks)
+
+
+@contextlib.contextmanager
+def folder_writer(folder: Path, settings: Settings) -> Iterator[FolderWriter]:
+    with write_lock(folder):
+        yield FolderWriter(folder, settings)

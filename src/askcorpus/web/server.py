@@ -110,13 +110,22 @@ def start(settings: Settings, host: str = "127.0.0.1", port: int = 7860, *,
                       login_required=auth is not None, concurrency=n, max_queue=queue_size)
 
 
+def _where(settings: Settings) -> str:
+    """The index folder, or the database URL without its password."""
+    if settings.store:
+        from ..pgstore import redact
+
+        return redact(settings.store)
+    return str(settings.index)
+
+
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
     """Run the web chat until interrupted (Ctrl-C). See docs/WEB.md."""
     _log_to_stderr()
     app = start(settings, host, port)
     login = " (login required)" if app.login_required else ""
     print(f"askcorpus web chat on {app.url}{login}  ·  corpus {settings.corpus}  ·  "
-          f"index {settings.index}  ·  {app.concurrency} answers at once, {app.max_queue} "
+          f"index {_where(settings)}  ·  {app.concurrency} answers at once, {app.max_queue} "
           "may wait  ·  Ctrl-C to stop", file=sys.stderr, flush=True)
     try:
         while app.demo.is_running:

@@ -87,15 +87,26 @@ class Startup:
             return
         self._set(phase="indexing", message=text, done=done, total=total)
 
+    def _database_only(self) -> bool:
+        """A replica serving a database index (--store) without the corpus: another machine
+        (`askcorpus index --store …`) keeps that index up to date."""
+        settings = getattr(self.pipeline, "settings", None)
+        return bool(getattr(settings, "store", "")) and not settings.corpus.is_dir()
+
     def run(self) -> None:
         """Index (a quick no-op when up to date), then load the model. Never raises."""
         try:
             self._set(phase="indexing", message="Checking the index against the corpus…")
             try:
-                summary = self.pipeline.index(progress=self._progress)
-                log.info("index %s: %s documents, %s chunks",
-                         "up to date" if getattr(summary, "up_to_date", False) else "built",
-                         getattr(summary, "documents", "?"), getattr(summary, "chunks", "?"))
+                if self._database_only():
+                    self.pipeline.stats()  # the index is there and readable
+                    log.info("serving the index in the database (no corpus folder here)")
+                else:
+                    summary = self.pipeline.index(progress=self._progress)
+                    log.info("index %s: %s documents, %s chunks",
+                             "up to date" if getattr(summary, "up_to_date", False) else "built",
+                             getattr(summary, "documents", "?"),
+                             getattr(summary, "chunks", "?"))
             except AskCorpusError as e:
                 try:  # an older but complete index can still answer
                     self.pipeline.stats()

@@ -1,0 +1,174 @@
+"""Where an index lives: the interface both stores implement, and the choice between them.
+
+* the folder store (default): FAISS + SQLite + bm25s files under ``index/`` (store.py);
+* the PostgreSQL store: pgvector + tables in a database, chosen with ``--store
+  postgresql://…`` or ``ASKCORPUS_STORE`` (pgstore.py).
+
+The pipeline, the retriever and the answer code see only :class:`IndexReader`; the indexer
+writes through :class:`IndexWriter`. Plain data crosses the boundary: chunk ids (int), doc ids
+(str), numpy vectors, :class:`~askcorpus.types.Chunk` / :class:`~askcorpus.types.DocInfo`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+from .errors import AskCorpusError
+
+if TYPE_CHECKING:
+    from .config import Settings
+    from .types import Chunk, DocInfo, Document
+
+PG_SCHEMES = ("postgresql://", "postgres://")
+
+
+class LexicalStats(Protocol):
+    """What answer selection asks of the lexical index besides search."""
+
+    def idf(self, tokens: list[str]) -> dict[str, float]: ...
+
+    def knows(self, token: str, min_prefix: int = 4) -> bool: ...
+
+
+class IndexReader(Protocol):
+    """One index, open for reading. ``snapshot()`` pins one consistent state for a request
+    (a no-op for the folder store, whose generations never change once written)."""
+
+    manifest: dict[str, Any]
+    lexical: LexicalStats
+
+    @property
+    def size(self) -> int: ...
+
+    @property
+    def generation_name(self) -> str: ...
+
+    def close(self) -> None: ...
+
+    def snapshot(self) -> AbstractContextManager[Any]: ...
+
+    def chunks(self, ids: Sequence[int]) -> dict[int, Chunk]: ...
+
+    def doc_infos(self, doc_ids: Sequence[str]) -> dict[str, DocInfo]: ...
+
+    def cluster_members(self, cluster: str) -> list[DocInfo]: ...
+
+    def minhashes(self) -> dict[str, bytes]: ...
+
+    def doc_text(self, doc_id: str) -> str: ...
+
+    def doc_spans(self, doc_id: str) -> list[tuple[int, int]]: ...
+
+    def sentence_vectors(self, doc_ids: Sequence[str]) -> dict[str, np.ndarray]: ...
+
+    def documents(self) -> Iterator[tuple[DocInfo, int]]: ...
+
+    def document_entries(self) -> dict[str, dict[str, Any]]: ...
+
+    def find_document(self, path: str) -> DocInfo | None: ...
+
+    def dense_search(self, query_vec: np.ndarray, k: int,
+                     allowed: Collection[str] | None = None) -> list[tuple[int, float]]: ...
+
+    def lexical_search(self, tokens: list[str], k: int,
+                       allowed: Collection[str] | None = None) -> list[tuple[int, float]]: ...
+
+
+@dataclass
+class NewGeneration:
+    """What the indexer hands a writer. For an incremental writer (PostgreSQL) ``chunks``,
+    ``texts`` and ``vectors`` cover only the documents in ``fresh``; the folder writer gets
+    every chunk. ``texts`` are the texts embedded and BM25-indexed (title in front)."""
+
+    manifest: dict[str, Any]
+    docs: list[Document]
+    chunks: list[Chunk]
+    texts: list[str]
+    vectors: np.ndarray
+    clusters: dict[str, str]
+    minhashes: dict[str, bytes]
+    fresh: set[str] = field(default_factory=set)
+    replace_all: bool = False
+    # doc id -> its sentences' pooled vectors (late_pooling); None: the embedder pools none
+    sentence_vectors: dict[str, np.ndarray] | None = None
+
+
+class IndexWriter(Protocol):
+    def write(self, generation: NewGeneration) -> tuple[str, int]:
+        """Make ``generation`` live atomically; returns (generation name, total chunks)."""
+        ...
+
+
+class IndexBackend(Protocol):
+    """A place for an index: it opens readers, tells the live generation, takes the lock."""
+
+    incremental: bool  # True: unchanged documents stay where they are (no full rewrite)
+
+    @property
+    def location(self) -> str: ...
+
+    def current_generation(self) -> str | None: ...
+
+    def read_manifest(self) -> dict[str, Any]: ...
+
+    def open(self, *, ef_search: int | None = None) -> IndexReader: ...
+
+    def writer(self, settings: Settings) -> AbstractContextManager[IndexWriter]: ...
+
+
+class FolderBackend:
+    """The FAISS + SQLite folder (store.py)."""
+
+    incremental = False
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    @property
+    def location(self) -> str:
+        return str(self.folder)
+
+    def current_generation(self) -> str | None:
+        from .store import current_generation
+
+        gen = current_generation(self.folder)
+        return gen.name if gen is not None else None
+
+    def read_manifest(self) -> dict[str, Any]:
+        from .store import read_manifest
+
+        return read_manifest(self.folder)
+
+    def open(self, *, ef_search: int | None = None) -> IndexReader:
+        from .store import open_index
+
+        return open_index(self.folder, ef_search=ef_search)
+
+    def writer(self, settings: Settings) -> AbstractContextManager[IndexWriter]:
+        from .store import folder_writer
+
+        return folder_writer(self.folder, settings)
+
+
+def is_database_url(value: str) -> bool:
+    return value.startswith(PG_SCHEMES)
+
+
+def open_backend(settings: Settings) -> IndexBackend:
+    """The folder store unless ``settings.store`` names a database."""
+    store = (settings.store or "").strip()
+    if not store:
+        return FolderBackend(settings.index)
+    if is_database_url(store):
+        from .pgstore import PgBackend
+
+        return PgBackend(store, schema=settings.pg_schema)
+    shown = store.split("@")[-1] if "://" in store else store
+    raise AskCorpusError(f"--store / ASKCORPUS_STORE must be a postgresql:// URL, got {shown!r} "
+                         "(the folder store is the default; choose its folder with --index)")
