@@ -150,9 +150,24 @@ def test_torch_and_onnx_pool_the_same_sentences() -> None:
         np.testing.assert_allclose(tv, ov, atol=5e-3)
 
 
-def test_unknown_sentence_vectors_setting_is_one_clear_error(tmp_path: Path) -> None:
-    from askcorpus.errors import AskCorpusError
-    from askcorpus.pipeline import Pipeline
+def test_unknown_settings_are_one_clear_error(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import subprocess
+    import sys
 
-    with pytest.raises(AskCorpusError, match="choose pooled or embed"):
-        Pipeline(Settings(index=tmp_path / "index", sentence_vectors="fast"))
+    from askcorpus.errors import AskCorpusError
+
+    with pytest.raises(AskCorpusError, match="choose pooled, embed"):
+        Settings(index=tmp_path / "index", sentence_vectors="fast")
+    monkeypatch.setenv("ASKCORPUS_BACKEND", "gpu")
+    with pytest.raises(AskCorpusError, match="choose auto, onnx, torch"):
+        Settings.from_env()
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ASKCORPUS_")}
+    for key, value in (("ASKCORPUS_BACKEND", "gpu"), ("ASKCORPUS_SENTENCE_VECTORS", "fast")):
+        out = subprocess.run([sys.executable, "-m", "askcorpus", "ask", "Who?"], text=True,
+                             capture_output=True, env={**clean, key: value}, timeout=120)
+        assert out.returncode != 0 and "Traceback" not in out.stderr
+        assert out.stderr.strip().splitlines() == [
+            f"error: {key[10:].lower()}='{value}': choose "
+            + ("auto, onnx, torch" if "BACKEND" in key else "pooled, embed") + f" ({key})"]

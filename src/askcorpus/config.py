@@ -72,6 +72,16 @@ class Settings:
                 values[key] = Path(values[key])
         return cls(**values)
 
+    def __post_init__(self) -> None:
+        from .errors import AskCorpusError
+
+        for name, allowed in (("backend", ("auto", "onnx", "torch")),
+                              ("sentence_vectors", ("pooled", "embed"))):
+            value = getattr(self, name)
+            if value not in allowed:
+                raise AskCorpusError(f"{name}={value!r}: choose {', '.join(allowed)} "
+                                     f"(ASKCORPUS_{name.upper()})")
+
     def fresh_backend(self) -> str:
         """The backend a new index is built with: ``backend`` unless it is auto."""
         if self.backend != "auto":

@@ -14,7 +14,7 @@ from .answer import AnswerSettings, compose
 from .chunking import ChunkerSettings, wordpiece_counter
 from .config import Settings
 from .embedding import ModelSpec, SentenceTransformerEmbedder, resolve_model
-from .errors import AskCorpusError, IndexMismatchError, ModelError, QuestionError
+from .errors import AskCorpusError, IndexMismatchError, QuestionError
 from .indexer import IndexSummary, Progress, build_index, build_key
 from .rerank import CrossEncoderReranker, rerank
 from .retrieve import MODES, retrieve
@@ -51,8 +51,6 @@ def make_embedder(settings: Settings, spec: ModelSpec) -> Any:
         from .onnx_embedder import OnnxEmbedder
 
         return OnnxEmbedder(spec, quantized=True, batch_size=settings.batch_size)
-    if backend != "torch":
-        raise ModelError(f"unknown backend {backend!r}: choose auto, onnx or torch")
     return SentenceTransformerEmbedder(spec, device=settings.device,
                                        batch_size=settings.batch_size)
 
@@ -80,9 +78,6 @@ class Pipeline:
         self.settings = settings
         self._backend_resolved = settings.backend != "auto"
         self._reranker = reranker
-        if settings.sentence_vectors not in ("pooled", "embed"):
-            raise AskCorpusError(f"sentence_vectors={settings.sentence_vectors!r}: choose pooled "
-                                "or embed (ASKCORPUS_SENTENCE_VECTORS)")
         self.answer_settings = answer_settings or AnswerSettings(
             sentence_vectors=settings.sentence_vectors)
         self._embedder = embedder
