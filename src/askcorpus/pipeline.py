@@ -76,7 +76,7 @@ class Pipeline:
                  answer_settings: AnswerSettings | None = None,
                  reranker: Any | None = None) -> None:
         self.settings = settings
-        self._backend_resolved = settings.backend != "auto"
+        self._embedding_resolved = settings.backend != "auto"
         self._reranker = reranker
         self.answer_settings = answer_settings or AnswerSettings(
             sentence_vectors=settings.sentence_vectors)
@@ -89,12 +89,12 @@ class Pipeline:
         self._backend: IndexBackend | None = None
 
     # -- parts, loaded lazily -------------------------------------------------------------
-    def _resolve_backend(self) -> None:
+    def _resolve_embedding_backend(self) -> None:
         """Settle ``backend=auto`` once: follow the existing index, else the fresh default."""
-        if self._backend_resolved:
+        if self._embedding_resolved:
             return
         with self._lock:
-            if self._backend_resolved:
+            if self._embedding_resolved:
                 return
             built = None
             try:
@@ -106,12 +106,12 @@ class Pipeline:
             if built not in ("torch", "onnx"):
                 built = self.settings.fresh_backend()
             self.settings = self.settings.replace(backend=built)
-            self._backend_resolved = True
+            self._embedding_resolved = True
 
     @property
     def embedding_backend(self) -> str:
         """The embedding backend in use: torch or onnx (``auto`` resolved)."""
-        self._resolve_backend()
+        self._resolve_embedding_backend()
         return self.settings.backend
 
     @property
@@ -123,7 +123,7 @@ class Pipeline:
     @property
     def embedder(self) -> Any:
         if self._embedder is None:
-            self._resolve_backend()
+            self._resolve_embedding_backend()
             self._embedder = make_embedder(self.settings, self.spec)
         return self._embedder
 
@@ -133,7 +133,7 @@ class Pipeline:
         if self._query_embedder is None:
             with self._lock:
                 if self._query_embedder is None:
-                    self._resolve_backend()
+                    self._resolve_embedding_backend()
                     self._query_embedder = make_query_embedder(self.settings, self.spec)
         return self._query_embedder
 
