@@ -356,57 +356,48 @@ class OnnxEmbedder:
 
     def embed_documents(self, texts: Sequence[str],
                         progress: Callable[[int], None] | None = None) -> np.ndarray:
-        self.warm_up()
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        if not len(texts):
-            return out
-        ids = [e.ids for e in self.tokenizer.encode_batch(list(texts))]
-        lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
-        order = np.argsort(-lengths, kind="stable")  # longest first: a bad fit shows at once
-        reported = 0
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start:start + self.batch_size]
-            out[rows] = self._run([ids[r] for r in rows])
-            done = min(start + self.batch_size, len(order))
-            if progress and (done - reported >= self.block or done == len(order)):
-                progress(done - reported)
-                reported = done
-        return out
-
-    def embed_query(self, text: str) -> np.ndarray:
-        self.warm_up()
-        return self._run([self.tokenizer.encode(text).ids])[0]
+        return self._embed(texts, None, progress)[0]
 
     def embed_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
                          progress: Callable[[int], None] | None = None
                          ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
         """Like embed_documents, and also the mean token state inside each character span of
         each text (see late_pooling): sentence vectors from the same model run."""
+        return self._embed(texts, spans, progress)
+
+    def _embed(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]] | None,
+               progress: Callable[[int], None] | None
+               ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
         from .late_pooling import pool_spans
 
         self.warm_up()
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        pooled: list[tuple[np.ndarray, np.ndarray]] = [
-            (np.zeros((0, self.dim), np.float32), np.zeros(0, np.int64))] * len(texts)
+        pooled: list[tuple[np.ndarray, np.ndarray]] = []
+        if spans is not None:
+            pooled = [(np.zeros((0, self.dim), np.float32), np.zeros(0, np.int64))] * len(texts)
         if not len(texts):
             return out, pooled
         encs = self.tokenizer.encode_batch(list(texts))
         lengths = np.fromiter((len(e.ids) for e in encs), dtype=np.int64, count=len(encs))
-        order = np.argsort(-lengths, kind="stable")
+        order = np.argsort(-lengths, kind="stable")  # longest first: a bad fit shows at once
         reported = 0
         for start in range(0, len(order), self.batch_size):
             rows = order[start:start + self.batch_size]
             states, mask = self._states([encs[r].ids for r in rows])
             out[rows] = _mean_pool(states, mask)
-            for j, r in enumerate(rows):
-                n = int(lengths[r])
-                pooled[r] = pool_spans(states[j, :n], np.asarray(encs[r].offsets, np.int64),
-                                       spans[r])
+            if spans is not None:
+                for j, r in enumerate(rows):
+                    pooled[r] = pool_spans(states[j, :lengths[r]],
+                                           np.asarray(encs[r].offsets, np.int64), spans[r])
             done = min(start + self.batch_size, len(order))
             if progress and (done - reported >= self.block or done == len(order)):
                 progress(done - reported)
                 reported = done
         return out, pooled
+
+    def embed_query(self, text: str) -> np.ndarray:
+        self.warm_up()
+        return self._run([self.tokenizer.encode(text).ids])[0]
 
     def _states(self, batch: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
         width = max(len(x) for x in batch)
