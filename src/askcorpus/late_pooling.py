@@ -10,7 +10,7 @@ A sentence split across chunks (or repeated in the overlap of two) gets the mean
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -110,3 +110,19 @@ def decode_rows(blob: bytes, dim: int, dtype: str = STORED_DTYPE) -> np.ndarray:
 
 def stored_size(n_rows: int, dim: int, dtype: str = STORED_DTYPE) -> int:
     return n_rows * dim * 2 if dtype == "float16" else n_rows * (4 + dim)
+
+
+def decode_stored(rows: Iterable[tuple[str, bytes]], dim: int, dtype: str,
+                  where: str) -> dict[str, np.ndarray]:
+    """``{doc id: float32 rows}`` from (doc id, blob) rows of a store; a blob of the wrong
+    length is one clear IndexCorruptError naming the index."""
+    from .errors import IndexCorruptError
+
+    out = {}
+    for doc_id, blob in rows:
+        blob = bytes(blob)
+        if len(blob) % stored_size(1, dim, dtype):
+            raise IndexCorruptError(f"sentence vectors of {doc_id} in {where} are damaged; "
+                                    "run `askcorpus index --rebuild`")
+        out[doc_id] = decode_rows(blob, dim, dtype)
+    return out

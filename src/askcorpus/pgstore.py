@@ -357,7 +357,7 @@ class PgReader:
 
     def sentence_vectors(self, doc_ids: Sequence[str]) -> dict[str, np.ndarray]:
         """Each document's pooled sentence vectors (see store.StoredIndex.sentence_vectors)."""
-        from .late_pooling import decode_rows, stored_size
+        from .late_pooling import decode_stored
 
         if not doc_ids:
             return {}
@@ -368,14 +368,7 @@ class PgReader:
         dim = int(self.manifest["model"]["dim"])
         rows = self.query(f"SELECT id, sentvecs FROM {self.s}.documents WHERE id = ANY(%s) "
                           "AND sentvecs IS NOT NULL", (list(doc_ids),))
-        out = {}
-        for doc_id, blob in rows:
-            blob = bytes(blob)
-            if len(blob) % stored_size(1, dim, dtype):
-                raise IndexCorruptError(f"sentence vectors of {doc_id} in {self.backend.location} "
-                                        "are damaged; run `askcorpus index --rebuild`")
-            out[doc_id] = decode_rows(blob, dim, dtype)
-        return out
+        return decode_stored(rows, dim, dtype, self.backend.location)
 
     def doc_spans(self, doc_id: str) -> list[tuple[int, int]]:
         rows = self.query(f"SELECT spans FROM {self.s}.documents WHERE id = %s", (doc_id,))

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import AskCorpusError, IndexCorruptError, IndexLockedError, IndexMissingError
-from .late_pooling import decode_rows, encode_rows, stored_size
+from .late_pooling import decode_stored, encode_rows
 from .lexical import Lexical
 from .types import Chunk, DocInfo, Document
 
@@ -315,13 +315,7 @@ class StoredIndex:
                                    "AND sentvecs IS NOT NULL", list(doc_ids)).fetchall()
         meta = self.manifest.get("sentence_vectors")
         dtype = str(meta.get("dtype", "float16")) if isinstance(meta, dict) else "float16"
-        out = {}
-        for doc_id, blob in rows:
-            if len(blob) % stored_size(1, dim, dtype):
-                raise IndexCorruptError(f"sentence vectors of {doc_id} in {self.generation} "
-                                        f"are damaged; {REBUILD_HINT}")
-            out[doc_id] = decode_rows(blob, dim, dtype)
-        return out
+        return decode_stored(rows, dim, dtype, str(self.generation))
 
     def doc_spans(self, doc_id: str) -> list[tuple[int, int]]:
         with _db_errors(self):
