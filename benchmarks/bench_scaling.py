@@ -43,6 +43,7 @@ class CachedEmbedder:
                 self.cache = dict(zip(z["keys"].tolist(), z["vecs"]))
         self.seconds = 0.0
         self.embedded = 0
+        self.pooled: dict[str, Any] | None = None  # sentence vectors, loaded on first use
 
     @staticmethod
     def key(text: str) -> str:
@@ -65,6 +66,31 @@ class CachedEmbedder:
         if progress:
             progress(len(texts))
         return np.stack([self.cache[k] for k in keys]).astype(np.float32)
+
+    def embed_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
+                         progress: Any = None) -> tuple[np.ndarray, list[Any]]:
+        """Chunk vectors and the sentence vectors pooled from the same run (as `askcorpus
+        index` makes them), each (text, spans) computed once and kept on disk."""
+        import pickle
+
+        pooled_path = self.path.with_suffix(".pooled.pkl")
+        if self.pooled is None:
+            self.pooled = (pickle.loads(pooled_path.read_bytes())
+                           if pooled_path.exists() else {})
+        keys = [self.key(t + repr(list(sp))) for t, sp in zip(texts, spans, strict=True)]
+        todo = {k: i for i, k in enumerate(keys) if k not in self.pooled}
+        if todo:
+            t0 = time.perf_counter()
+            vecs, pooled = self.inner.embed_with_spans([texts[i] for i in todo.values()],
+                                                       [spans[i] for i in todo.values()])
+            self.seconds += time.perf_counter() - t0
+            self.embedded += len(todo)
+            self.pooled.update(zip(todo, zip(vecs, pooled, strict=True)))
+            pooled_path.write_bytes(pickle.dumps(self.pooled))
+        if progress:
+            progress(len(texts))
+        return (np.stack([self.pooled[k][0] for k in keys]).astype(np.float32),
+                [self.pooled[k][1] for k in keys])
 
 
 def log(msg: str) -> None:
