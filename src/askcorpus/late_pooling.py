@@ -61,16 +61,13 @@ class SentenceAccumulator:
     def __init__(self, dim: int) -> None:
         self.dim = dim
         self._sum: dict[tuple[str, int], np.ndarray] = {}
-        self._n: dict[tuple[str, int], int] = {}
 
     def add(self, doc_id: str, which: Sequence[int], pooled: np.ndarray,
             counts: np.ndarray) -> None:
         for i, v, n in zip(which, pooled, counts, strict=True):
-            if n:
+            if n:  # weighted by token count; matrix() normalizes, so the sum is enough
                 key = (doc_id, i)
-                w = float(n)
-                self._sum[key] = self._sum.get(key, 0.0) + v * w  # type: ignore[operator]
-                self._n[key] = self._n.get(key, 0) + int(n)
+                self._sum[key] = self._sum.get(key, 0.0) + v * float(n)  # type: ignore[operator]
 
     def matrix(self, doc_id: str, n_sentences: int) -> np.ndarray:
         """Normalized rows, one per sentence; a zero row where no piece was seen."""
