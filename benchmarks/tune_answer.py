@@ -2,27 +2,36 @@
 
     python benchmarks/tune_answer.py collect --seed eval/seed_questions.jsonl --index index
     python benchmarks/tune_answer.py collect --squad ../shared/data/squad_v2/dev-v2.0.half-a.json
-    python benchmarks/tune_answer.py search
+    python benchmarks/tune_answer.py collect-ooc --seed eval/seed_questions.jsonl \
+        --squad ../shared/data/squad_v2/dev-v2.0.half-a.json
+    python benchmarks/tune_answer.py search [--grid]
 
 `collect` runs retrieval and sentence features with the real model and pickles them to
-.cache/tune/*.pkl; `search` grid-searches the ranking weights (answer@1/@3 on answerable
-questions) and fits the abstention model (logistic regression), printing before/after.
+.cache/tune/*.pkl (`--cache DIR` elsewhere); `collect-ooc` does the same for questions the
+corpus certainly cannot answer (seed questions on the BBC news folder, SQuAD questions on an
+index without their article); `search` reports answer@1/@3 of the current ranking weights (with
+--grid: grid-searches them), fits the abstention model on every cached set (each weighing the
+same) and prints its trade-off at several thresholds. See docs/BENCHMARKS.md.
+TUNE_SENTENCE_VECTORS=embed collects with each candidate sentence embedded alone.
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import json
+import os
 import pickle
 import random
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from askcorpus.answer import AnswerSettings, abstain_vector, gather, rank, select_quotes
+from askcorpus.answer import FEATURES, AnswerSettings, abstain_vector, gather, rank, select_quotes
 from askcorpus.config import Settings, force_offline
-from askcorpus.evaluate import load_questions
+from askcorpus.evaluate import EvalQuestion, load_questions
 from askcorpus.followup import focus_of, resolve_followup
 from askcorpus.metrics import answer_hit
 from askcorpus.types import DocInfo
@@ -37,8 +46,6 @@ class _Infos:
 
 def collect(args: argparse.Namespace) -> None:
     from askcorpus.datasets import prepare_squad
-    from askcorpus.pipeline import Pipeline
-    from askcorpus.retrieve import retrieve
 
     force_offline()
     base = Settings.from_env()
@@ -50,10 +57,20 @@ def collect(args: argparse.Namespace) -> None:
             Path(args.seed)), "seed"
     if args.sample and args.sample < len(qs):
         qs = random.Random(0).sample(qs, args.sample)
+    rows = features(settings, qs, args.hits)
+    _save(rows, name)
+
+
+def features(settings: Settings, qs: list, hits_read: int) -> list[dict]:
+    """Index the corpus (if needed), then each question's candidates with their features."""
+    from askcorpus.pipeline import Pipeline
+    from askcorpus.retrieve import retrieve
+
     pipe = Pipeline(settings)
     pipe.index()
     by_id = {q.id: q for q in qs}
-    cfg = AnswerSettings(max_hits=args.hits)
+    cfg = AnswerSettings(max_hits=hits_read, sentence_vectors=os.environ.get(
+        "TUNE_SENTENCE_VECTORS", "pooled"))
     rows = []
     for n, q in enumerate(qs, 1):
         history = [by_id[q.follow_up_of].question] if q.follow_up_of in by_id else []
@@ -64,12 +81,63 @@ def collect(args: argparse.Namespace) -> None:
         c = gather(text, hits, pipe.store, pipe.embedder, qvec, cfg,
                    focus=focus_of(q.question, text))
         rows.append({"q": q, "cands": c})
-        if n % 50 == 0:
+        if n % 200 == 0:
             print(f"{n}/{len(qs)}", file=sys.stderr)
+    return rows
+
+
+def _save(rows: list[dict], name: str) -> None:
     CACHE.mkdir(parents=True, exist_ok=True)
     with open(CACHE / f"{name}.pkl", "wb") as f:
         pickle.dump(rows, f)
     print(f"wrote {CACHE / name}.pkl ({len(rows)} questions)")
+
+
+def collect_out_of_corpus(args: argparse.Namespace) -> None:
+    """Questions whose answer is certainly not in the corpus, on real text:
+
+    * SQuAD: the answerable questions of half the articles, asked of an index holding only the
+      other half (each half in turn);
+    * seed: the seed questions asked of the BBC news folder (2004-2005: no war in Ukraine);
+      a question whose expected answer turns up among the candidates is dropped.
+    """
+    from askcorpus.benchmarks import load_squad, squad_records
+
+    force_offline()
+    base = Settings.from_env()
+    if args.squad:
+        data = load_squad(Path(args.squad))
+        arts = sorted({d.split("_")[0] for d in data.corpus})
+        rows = []
+        for side, keep in enumerate((set(arts[0::2]), set(arts[1::2]))):
+            folder = CACHE / f"squad-ooc-{side}"
+            corpus = folder / "corpus" / "corpus.jsonl"
+            if not corpus.exists():
+                corpus.parent.mkdir(parents=True, exist_ok=True)
+                with corpus.open("w", encoding="utf-8") as f:
+                    for r in squad_records(data):
+                        if r["id"].split("_")[0] in keep:
+                            f.write(json.dumps({"id": r["id"], "title": r["title"],
+                                                "text": r["text"]}) + "\n")
+            qs = [EvalQuestion(id=q.id, question=q.question, answers=tuple(q.answers),
+                               sources=(), answerable=False, kind="out-of-corpus")
+                  for q in data.questions
+                  if q.answerable and q.sources and q.sources[0].split("_")[0] not in keep]
+            if args.sample:
+                qs = random.Random(side).sample(qs, min(args.sample, len(qs)))
+            rows += features(base.replace(corpus=folder / "corpus", index=folder / "index"),
+                             qs, args.hits)
+        _save(rows, "squad_ooc")
+    if args.seed:
+        folder = CACHE / "bbc"
+        qs = [replace(q, answerable=False, sources=(), kind="out-of-corpus", follow_up_of=None)
+              for q in load_questions(Path(args.seed)) if not q.follow_up_of]
+        rows = features(base.replace(corpus=Path(args.news), index=folder / "index"), qs,
+                        args.hits)
+        kept = [r for r in rows if not (r["q"].answers and answer_hit(
+            r["cands"].texts, r["q"].answers, max(1, len(r["cands"].texts))))]
+        print(f"dropped {len(rows) - len(kept)} seed questions answered in the news folder")
+        _save(kept, "seed_ooc")
 
 
 def answer_at(rows: list[dict], cfg: AnswerSettings, ks=(1, 3)) -> dict[str, float]:
@@ -98,10 +166,13 @@ def abstain_features(rows: list[dict], cfg: AnswerSettings) -> tuple[np.ndarray,
     return np.asarray(X), np.asarray(y)
 
 
-def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1e-2, steps: int = 6000) -> np.ndarray:
-    """Class-balanced, L2-regularized logistic regression (plain gradient descent)."""
+def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1e-2, steps: int = 6000,
+                 sample_weight: np.ndarray | None = None) -> np.ndarray:
+    """Class-balanced, L2-regularized, weighted logistic regression (plain gradient descent)."""
+    sw = np.ones(len(y)) if sample_weight is None else sample_weight / sample_weight.mean()
+    pos, neg = np.sum(sw * (y == 1)), np.sum(sw * (y == 0))
+    sw = sw * np.where(y == 1, 0.5 / max(pos, 1e-9), 0.5 / max(neg, 1e-9)) * len(y)
     w = np.zeros(X.shape[1])
-    sw = np.where(y == 1, 0.5 / max(np.mean(y == 1), 1e-9), 0.5 / max(np.mean(y == 0), 1e-9))
     for _ in range(steps):
         p = 1 / (1 + np.exp(-(X @ w)))
         w -= X.T @ ((p - y) * sw) / len(y) + l2 * np.r_[0, w[1:]]
@@ -133,41 +204,44 @@ def tradeoff(rows: list[dict], cfg: AnswerSettings, w: np.ndarray, thr: float) -
 
 
 def search(args: argparse.Namespace) -> None:
+    """Ranking weights (a grid over the main ones with --grid, else the current ones), then the
+    abstention model fit on every cached set, each weighing the same whatever its size."""
     sets = {p.stem: pickle.loads(p.read_bytes()) for p in sorted(CACHE.glob("*.pkl"))}
-    base = AnswerSettings()
-    for name, rows in sets.items():
-        print(name, "current ranking", answer_at(rows, base))
-    grid = itertools.product([0.3, 0.5, 0.7], [0.2, 0.35, 0.5], [0.0, 0.05],
-                             [0.1, 0.2, 0.3], [0.0, 0.1, 0.25], [0.0, 0.1], [0.8, 0.9])
-    best, best_w = -1.0, None
-    for wc, wl, wp, wo, wch, wk, nr in grid:
-        cfg = AnswerSettings(weights=(wc, wl, wp, wo, wch, wk), neighbour_ratio=nr)
-        total = 0.0
-        for rows in sets.values():
-            m = answer_at(rows, cfg)
-            total += m["answer@1"] + m["answer@3"]
-        if total > best:
-            best, best_w = total, cfg
-    assert best_w is not None
-    print("best weights", best_w.weights, "neighbour_ratio", best_w.neighbour_ratio)
-    for name, rows in sets.items():
-        print(name, "tuned ranking", answer_at(rows, best_w))
-    # each data set weighs the same in the abstention fit, whatever its size
+    answerable = {n: rows for n, rows in sets.items() if any(r["q"].answerable for r in rows)}
+    best_w = AnswerSettings()
+    for name, rows in answerable.items():
+        print(name, "current ranking", answer_at(rows, best_w))
+    if args.grid:
+        names = ("cos", "lex", "offer", "chunk", "bigram")
+        grid = itertools.product([0.5, 0.7], [0.2, 0.35, 0.5], [0.1, 0.2, 0.3], [0.1, 0.25],
+                                 [0.0, 0.1, 0.2, 0.3])
+        best = -1.0
+        for values in grid:
+            w = dict(zip(FEATURES, best_w.weights)) | dict(zip(names, values))
+            cfg = AnswerSettings(weights=tuple(w[f] for f in FEATURES))
+            total = sum(m["answer@1"] + m["answer@3"]
+                        for m in (answer_at(rows, cfg) for rows in answerable.values()))
+            if total > best:
+                best, best_w = total, cfg
+        print("best weights", best_w.weights)
+        for name, rows in answerable.items():
+            print(name, "tuned ranking", answer_at(rows, best_w))
     Xs, ys, ws = [], [], []
     for rows in sets.values():
         X, y = abstain_features(rows, best_w)
         Xs.append(X)
         ys.append(y)
         ws.append(np.full(len(y), 1.0 / len(y)))
-    X, y = np.concatenate(Xs), np.concatenate(ys)
-    reps = np.maximum(1, np.round(np.concatenate(ws) / np.concatenate(ws).min() / 8)).astype(int)
-    w = fit_logistic(np.repeat(X, reps, axis=0), np.repeat(y, reps))
+    w = fit_logistic(np.concatenate(Xs), np.concatenate(ys), sample_weight=np.concatenate(ws))
     print("abstain model", np.round(w, 3).tolist())
-    for thr in (0.3, 0.4, 0.5, 0.6):
-        line = "  ".join(f"{n}: " + " ".join(f"{k}={v:.3f}" for k, v in
-                                            tradeoff(rows, best_w, w, thr).items())
-                         for n, rows in sets.items())
-        print(f"threshold {thr}: {line}")
+    for thr in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55):
+        parts = []
+        for n, rows in sets.items():
+            t = tradeoff(rows, best_w, w, thr)
+            keys = ("answer@1", "answer@3", "abstain_P", "abstain_R") if n in answerable \
+                else ("abstain_R",)
+            parts.append(f"{n}: " + " ".join(f"{k}={t[k]:.3f}" for k in keys))
+        print(f"threshold {thr}: " + " | ".join(parts))
 
 
 if __name__ == "__main__":
@@ -179,10 +253,17 @@ if __name__ == "__main__":
     c.add_argument("--squad")
     c.add_argument("--sample", type=int, default=0)
     c.add_argument("--hits", type=int, default=12)
+    o = sub.add_parser("collect-ooc", help=collect_out_of_corpus.__doc__)
+    o.add_argument("--seed")
+    o.add_argument("--news", default="../shared/data/news/bbc_news/raw")
+    o.add_argument("--squad")
+    o.add_argument("--sample", type=int, default=0)
+    o.add_argument("--hits", type=int, default=12)
     se = sub.add_parser("search")
-    for p in (c, se):
+    se.add_argument("--grid", action="store_true", help="grid-search the ranking weights")
+    for p in (c, o, se):
         p.add_argument("--cache", type=Path, default=CACHE,
                        help=f"where the features are kept (default {CACHE})")
     a = ap.parse_args()
     CACHE = a.cache
-    collect(a) if a.cmd == "collect" else search(a)
+    {"collect": collect, "collect-ooc": collect_out_of_corpus, "search": search}[a.cmd](a)
