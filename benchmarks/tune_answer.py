@@ -12,7 +12,8 @@ corpus certainly cannot answer (seed questions on the BBC news folder, SQuAD que
 index without their article); `search` reports answer@1/@3 of the current ranking weights (with
 --grid: grid-searches them), fits the abstention model on every cached set (each weighing the
 same) and prints its trade-off at several thresholds. See docs/BENCHMARKS.md.
-TUNE_SENTENCE_VECTORS=embed collects with each candidate sentence embedded alone.
+TUNE_SENTENCE_VECTORS=embed collects with each candidate sentence embedded alone;
+TUNE_MAX_SENTENCES=N scores N candidate sentences (default: AnswerSettings.max_sentences).
 """
 
 from __future__ import annotations
@@ -70,7 +71,8 @@ def features(settings: Settings, qs: list, hits_read: int) -> list[dict]:
     pipe.index()
     by_id = {q.id: q for q in qs}
     cfg = AnswerSettings(max_hits=hits_read, sentence_vectors=os.environ.get(
-        "TUNE_SENTENCE_VECTORS", "pooled"))
+        "TUNE_SENTENCE_VECTORS", "pooled"), max_sentences=int(os.environ.get(
+            "TUNE_MAX_SENTENCES", AnswerSettings.max_sentences)))
     rows = []
     for n, q in enumerate(qs, 1):
         history = [by_id[q.follow_up_of].question] if q.follow_up_of in by_id else []
