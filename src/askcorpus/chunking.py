@@ -100,15 +100,20 @@ class Chunker:
         if b - a <= self.max_chars and self._count(segment) <= self.settings.chunk_tokens:
             return [(a, b)]
         out: list[tuple[int, int]] = []
-        cursor = 0
+        cursor = covered = 0
         for piece in self._splitter.split_text(segment):
-            pos = segment.find(piece, cursor)
+            # each piece adds text past the previous one (overlap only reaches back): in
+            # repetitive text ("0:0:0:0", repeated boilerplate) an earlier copy is the wrong place
+            pos = segment.find(piece, max(cursor, covered - len(piece) + 1))
+            if pos < 0:
+                pos = segment.find(piece, cursor)
             if pos < 0:  # the splitter returned text that is not in the span: locate it anyway
                 pos = segment.find(piece)
             if pos < 0:
                 raise AssertionError("chunk text not found in its document")  # pragma: no cover
             out.append((a + pos, a + pos + len(piece)))
             cursor = pos + 1
+            covered = max(covered, pos + len(piece))
         return [s for s in self._enforce_limit(text, out)]
 
     def _fits(self, text: str, s: int, e: int) -> bool:
