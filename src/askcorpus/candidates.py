@@ -98,9 +98,12 @@ def _doc_sentences(index: IndexReader, doc_id: str,
 
 def lexical_overlap(weights: dict[str, float], text: str) -> float:
     """Share of the question's word weight (idf, lower for context words) the text contains."""
+    return _share(weights, set(tokenize(text)))
+
+
+def _share(weights: dict[str, float], have: set[str]) -> float:
     if not weights:
         return 0.0
-    have = set(tokenize(text))
     total = sum(weights.values()) or 1.0
     return sum(w for t, w in weights.items() if t in have) / total
 
@@ -109,13 +112,14 @@ def _pairs(tokens: Sequence[str]) -> set[tuple[str, str]]:
     return set(pairwise(tokens))
 
 
-def bigram_overlap(weights: dict[str, float], q_tokens: Sequence[str], text: str) -> float:
+def bigram_overlap(weights: dict[str, float], q_tokens: Sequence[str],
+                   tokens: Sequence[str]) -> float:
     """Share of the question's word pairs ("security guarantees", "ballistic missiles"), each
-    weighing its two words, that the text has side by side."""
+    weighing its two words, that the text (its ``tokens``) has side by side."""
     pairs = _pairs(q_tokens)
     if not pairs:
         return 0.0
-    have = _pairs(tokenize(text))
+    have = _pairs(tokens)
     total = sum(weights.get(a, 0.0) + weights.get(b, 0.0) for a, b in pairs) or 1.0
     return sum(weights.get(a, 0.0) + weights.get(b, 0.0) for a, b in pairs if (a, b) in have) \
         / total
@@ -189,15 +193,16 @@ def gather(question: str, hits: Sequence[Hit], index: IndexReader, embedder: obj
     rows = []
     for key, text, context, cos in zip(cands.keys, cands.texts, scored, dense):
         offer = offers(qtype, text, focus) if qtype != OTHER else None
-        words = set(tokenize(context))
+        tokens = tokenize(context)
+        words = set(tokens)
         if offer and cands.counted and cands.counted not in words:
             offer = None  # a number that counts something else ("12,000 troops" for "tanks")
         cands.offers.append(offer.spans if offer else ())
-        rows.append((float(cos), lexical_overlap(lex_weights, context), prior[key][0],
+        rows.append((float(cos), _share(lex_weights, words), prior[key][0],
                      1.0 if offer else 0.0, prior[key][1],
                      len(key_terms & words) / max(1, len(key_terms)),
-                     bigram_overlap(lex_weights, q_tokens, context)))
-    cands.feats = np.asarray(rows, np.float32).reshape(len(rows), len(FEATURES))
+                     bigram_overlap(lex_weights, q_tokens, tokens)))
+    cands.feats = np.asarray(rows, np.float32)
     cands.max_cos = float(cands.feats[:, 0].max())
     return cands
 
