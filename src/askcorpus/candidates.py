@@ -141,7 +141,9 @@ def gather(question: str, hits: Sequence[Hit], index: IndexReader, embedder: obj
     idf = index.lexical.idf(q_tokens)
     max_idf = math.log(1.0 + (index.size + 0.5) / 0.5)
     # words the corpus never uses weigh the most: a sentence cannot cover them
-    weight = {t: (idf[t] if idf.get(t) else max_idf) for t in set(q_tokens)}
+    # in the question's order, not a set's: a set's order changes with every process (string
+    # hashing), and so would the sums below and the choice among equal key terms
+    weight = {t: (idf[t] if idf.get(t) else max_idf) for t in dict.fromkeys(q_tokens)}
     lex_weights = {t: w * (1.0 if t in own else 0.5) for t, w in weight.items()}
     total = sum(weight.values())
     cands.oov = sum(w for t, w in weight.items() if not idf.get(t)) / total if total else 0.0
@@ -150,7 +152,7 @@ def gather(question: str, hits: Sequence[Hit], index: IndexReader, embedder: obj
     noun = counted_noun(focus) if qtype == NUMBER else None
     cands.counted = (tokenize(noun) or [None])[0] if noun else None
     # the question's most specific words (highest weight), e.g. "Vilnius", "tanks"
-    key_terms = {t for t, _ in sorted(lex_weights.items(), key=lambda x: -x[1])[:2]}
+    key_terms = {t for t, _ in sorted(lex_weights.items(), key=lambda x: (-x[1], x[0]))[:2]}
 
     prior: dict[tuple[str, int], tuple[float, float]] = {}
     for rank, hit in enumerate(hits[:cfg.max_hits], 1):
