@@ -12,6 +12,7 @@ from askcorpus.config import Settings
 from askcorpus.errors import QuestionError
 from askcorpus.pipeline import Pipeline
 from askcorpus.sentences import sentence_spans
+from tests.conftest import ROOT, SHARED_DATA
 
 pytestmark = pytest.mark.integration
 
@@ -121,7 +122,7 @@ def test_reranker_slot(real_index: Settings, real_pipeline: Pipeline) -> None:
     p.close()
 
 
-BBC = Path(__file__).resolve().parents[2] / "shared" / "data" / "news" / "bbc_news" / "raw"
+BBC = SHARED_DATA / "news" / "bbc_news" / "raw"
 
 
 @pytest.mark.skipif(not BBC.is_dir(), reason="../shared/data/news missing")
@@ -139,8 +140,8 @@ def test_abstains_on_news_that_does_not_cover_the_question(tmp_path: Path) -> No
     pipe = Pipeline(Settings(corpus=tmp_path / "corpus", index=tmp_path / "index"))
     try:
         pipe.index()
-        qs = [q for q in load_questions(Path(__file__).resolve().parents[1] / "eval" /
-                                        "seed_questions.jsonl") if not q.follow_up_of]
+        qs = [q for q in load_questions(ROOT / "eval" / "seed_questions.jsonl")
+              if not q.follow_up_of]
         answers = [pipe.ask(q.question) for q in qs]
     finally:
         pipe.close()
