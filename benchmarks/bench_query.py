@@ -216,11 +216,14 @@ def measure(size: int, corpus: Path, index: Path, chosen: list[dict[str, str]],
     titled = [r for r in chosen if len(r["title"].split()) >= 3]
     questions = [titled[i]["title"] for i in rng.choice(len(titled), args.questions,
                                                         replace=False)]
-    settings = Settings(corpus=corpus, index=index, backend="onnx")
+    settings = Settings(corpus=corpus, index=index, backend="onnx", reader=args.reader)
+    # the same questions answered with the other ranking, interleaved: reader on vs off
+    other = P.Pipeline(settings.replace(reader="off" if args.reader != "off" else "on"))
     pipe = P.Pipeline(settings)
     store, qe = pipe.store, pipe.query_embedder
     for q in questions[:3]:  # warm: model, index pages, caches
         pipe.ask(q)
+        other.ask(q)
 
     spent: dict[str, float] = {}
 
@@ -237,7 +240,10 @@ def measure(size: int, corpus: Path, index: Path, chosen: list[dict[str, str]],
     qe.embed_query = clocked("query", orig[0])
     qe.embed_documents = clocked("sentences", orig[1])
     P.retrieve = clocked("retrieve", orig[2])
-    total, parts = [], []
+    reader = pipe.reader
+    if reader is not None:
+        reader.score = clocked("reader", reader.score)  # type: ignore[method-assign]
+    total, parts, total_other = [], [], []
     try:
         for q in questions:
             spent.clear()
@@ -245,8 +251,12 @@ def measure(size: int, corpus: Path, index: Path, chosen: list[dict[str, str]],
             json.dumps(pipe.ask(q, k=args.k).to_dict(), ensure_ascii=False)
             total.append((time.perf_counter() - t0) * 1000)
             parts.append({k: v * 1000 for k, v in spent.items()})
+            t0 = time.perf_counter()
+            json.dumps(other.ask(q, k=args.k).to_dict(), ensure_ascii=False)
+            total_other.append((time.perf_counter() - t0) * 1000)
     finally:
         qe.embed_query, qe.embed_documents, P.retrieve = orig
+        other.close()
 
     # retrieval only: embed the question, hybrid retrieval of 10 chunks (LangChain's share)
     ret = []
@@ -307,8 +317,9 @@ def measure(size: int, corpus: Path, index: Path, chosen: list[dict[str, str]],
 
     compose = [t - p.get("query", 0) - p.get("retrieve", 0) for t, p in zip(total, parts)]
     return [f"{built['chunks']:,} ({built['real']:,} real vectors)", kind,
-            C.median(total), C.pct(total, 95), p50("query"), p50("retrieve"),
-            C.median(compose), p50("sentences"), C.median(ret), C.pct(ret, 95),
+            C.median(total), C.pct(total, 95), C.median(total_other), p50("query"),
+            p50("retrieve"), C.median(compose), p50("reader"), p50("sentences"), C.median(ret),
+            C.pct(ret, 95),
             C.median(faiss_ms), C.median(exact_ms), f"{recall:.3f}" if kind != "flat"
             else f"1 (HNSW would: {hnsw_recall:.3f})", C.median(lc), C.pct(lc, 95)]
 
@@ -322,6 +333,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="chunks embedded for real; synthetic vectors beyond")
     ap.add_argument("--work", type=Path, default=C.DEFAULT_WORK / "query")
     ap.add_argument("--no-langchain", action="store_true")
+    ap.add_argument("--reader", default="on",
+                    help="the answer reader of the measured runs (on, off or a folder); the "
+                         "other setting is timed on the same questions, interleaved")
     args = ap.parse_args(argv)
     C.offline()
     warnings.filterwarnings("ignore")
@@ -351,8 +365,10 @@ def main(argv: list[str] | None = None) -> int:
     C.print_table(
         f"Answer latency, warm, ms ({args.questions} headline questions, hybrid, k={args.k}, "
         f"int8 ONNX backend; {machine})",
-        ["chunks", "vector index", "ask p50", "ask p95", "query embed p50", "retrieve p50",
-         "compose p50", "of which sentence embedding p50", "retrieval only p50",
+        [f"chunks (reader {args.reader})", "vector index", "ask p50", "ask p95",
+         f"ask p50, reader {'off' if args.reader != 'off' else 'on'}", "query embed p50",
+         "retrieve p50", "compose p50", "of which reader p50",
+         "of which sentence embedding p50", "retrieval only p50",
          "retrieval only p95", "FAISS search p50", "exact search p50", "recall@10 vs exact",
          "LangChain similarity_search p50", "LangChain p95"], rows)
     return 0

@@ -14,6 +14,16 @@ index without their article); `search` reports answer@1/@3 of the current rankin
 same) and prints its trade-off at several thresholds. See docs/BENCHMARKS.md.
 TUNE_SENTENCE_VECTORS=embed collects with each candidate sentence embedded alone;
 TUNE_MAX_SENTENCES=N scores N candidate sentences (default: AnswerSettings.max_sentences).
+
+With the answer reader (askcorpus/reader.py):
+
+    python benchmarks/tune_answer.py read --cache C --out C-reader [--reader FOLDER]
+    python benchmarks/tune_answer.py search --cache C-reader --squad-articles 1,6
+
+`read` adds the reader's logits (best AnswerSettings.reader_read candidates) to every cached
+question; `search` then fits the reader's ranking weight and the reader-on abstention model.
+--squad-articles keeps only the SQuAD questions of those articles (the ones a cross-validation
+reader never trained on).
 """
 
 from __future__ import annotations
@@ -30,7 +40,15 @@ from pathlib import Path
 
 import numpy as np
 
-from askcorpus.answer import FEATURES, AnswerSettings, abstain_vector, gather, rank, select_quotes
+from askcorpus.answer import (
+    FEATURES,
+    AnswerSettings,
+    abstain_vector,
+    gather,
+    rank,
+    reader_abstain_vector,
+    select_quotes,
+)
 from askcorpus.config import Settings, force_offline
 from askcorpus.evaluate import EvalQuestion, load_questions
 from askcorpus.followup import focus_of, resolve_followup
@@ -142,6 +160,43 @@ def collect_out_of_corpus(args: argparse.Namespace) -> None:
         _save(kept, "seed_ooc")
 
 
+def read(args: argparse.Namespace) -> None:
+    """Add the reader's logits to each cached question (a copy in --out)."""
+    from askcorpus.candidates import read_candidates
+    from askcorpus.reader import Reader
+
+    reader = Reader(args.reader)
+    cfg = AnswerSettings(reader_read=args.read)
+    args.out.mkdir(parents=True, exist_ok=True)
+    for p in sorted(CACHE.glob("*.pkl")):
+        rows = pickle.loads(p.read_bytes())
+        for r in rows:
+            c = r["cands"]
+            if c.keys:
+                read_candidates(c, reader, cfg)
+            else:
+                c.reader = np.zeros(0, np.float32)
+        (args.out / p.name).write_bytes(pickle.dumps(rows))
+        print(f"read {p.name}: {len(rows)} questions", file=sys.stderr)
+
+
+def squad_articles(path: Path) -> dict[str, int]:
+    """SQuAD question id -> article number (its order in the file)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {qa["id"]: a for a, art in enumerate(data["data"]) for para in art["paragraphs"]
+            for qa in para["qas"]}
+
+
+def keep_articles(sets: dict[str, list[dict]], articles: str, squad: Path) -> None:
+    if not articles:
+        return
+    keep = {int(x) for x in articles.split(",")}
+    of = squad_articles(squad)
+    for name in ("squad", "squad_ooc"):
+        if name in sets:
+            sets[name] = [r for r in sets[name] if of.get(r["q"].id) in keep]
+
+
 def answer_at(rows: list[dict], cfg: AnswerSettings, ks=(1, 3)) -> dict[str, float]:
     hits = {k: 0 for k in ks}
     n = 0
@@ -163,7 +218,8 @@ def abstain_features(rows: list[dict], cfg: AnswerSettings) -> tuple[np.ndarray,
         for name, default in (("oov_name", 0.0), ("max_cos", 0.0)):
             if not hasattr(r["cands"], name):
                 setattr(r["cands"], name, default)
-    X = [abstain_vector(r["cands"], rank(r["cands"], cfg)) for r in rows]
+    X = [(reader_abstain_vector if getattr(r["cands"], "reader", None) is not None
+          else abstain_vector)(r["cands"], rank(r["cands"], cfg)) for r in rows]
     y = [1.0 if r["q"].answerable else 0.0 for r in rows]
     return np.asarray(X), np.asarray(y)
 
@@ -209,11 +265,28 @@ def search(args: argparse.Namespace) -> None:
     """Ranking weights (a grid over the main ones with --grid, else the current ones), then the
     abstention model fit on every cached set, each weighing the same whatever its size."""
     sets = {p.stem: pickle.loads(p.read_bytes()) for p in sorted(CACHE.glob("*.pkl"))}
+    keep_articles(sets, args.squad_articles, args.squad_file)
     answerable = {n: rows for n, rows in sets.items() if any(r["q"].answerable for r in rows)}
     best_w = AnswerSettings()
+    with_reader = any(getattr(r["cands"], "reader", None) is not None
+                      for rows in sets.values() for r in rows)
     for name, rows in answerable.items():
-        print(name, "current ranking", answer_at(rows, best_w))
-    if args.grid:
+        print(name, f"({len(rows)} q) current ranking", answer_at(rows, best_w))
+    if with_reader:
+        best = -1.0
+        for rw, cos, lex in itertools.product([0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0],
+                                              [0.35, 0.7], [0.175, 0.35]):
+            w = dict(zip(FEATURES, best_w.weights)) | {"cos": cos, "lex": lex}
+            cfg = replace(best_w, reader_weight=rw, reader_weights=tuple(w[f] for f in FEATURES))
+            total = sum(m["answer@1"] + m["answer@3"]
+                        for m in (answer_at(rows, cfg) for rows in answerable.values()))
+            if total > best:
+                best, best_cfg = total, cfg
+        best_w = best_cfg
+        print("reader weight", best_w.reader_weight, "feature weights", best_w.reader_weights)
+        for name, rows in answerable.items():
+            print(name, "reader ranking", answer_at(rows, best_w))
+    elif args.grid:
         names = ("cos", "lex", "offer", "chunk", "bigram")
         grid = itertools.product([0.5, 0.7], [0.2, 0.35, 0.5], [0.1, 0.2, 0.3], [0.1, 0.25],
                                  [0.0, 0.1, 0.2, 0.3])
@@ -261,11 +334,21 @@ if __name__ == "__main__":
     o.add_argument("--squad")
     o.add_argument("--sample", type=int, default=0)
     o.add_argument("--hits", type=int, default=12)
+    rd = sub.add_parser("read", help=read.__doc__)
+    rd.add_argument("--reader", default=None, help="a reader folder (default: the shipped one)")
+    rd.add_argument("--out", type=Path, required=True)
+    rd.add_argument("--read", type=int, default=AnswerSettings.reader_read,
+                    help="candidates read per question")
     se = sub.add_parser("search")
     se.add_argument("--grid", action="store_true", help="grid-search the ranking weights")
-    for p in (c, o, se):
+    se.add_argument("--squad-articles", default="",
+                    help="keep only these SQuAD articles (numbers, e.g. 1,6)")
+    se.add_argument("--squad-file", type=Path,
+                    default=Path("../shared/data/squad_v2/dev-v2.0.half-a.json"))
+    for p in (c, o, rd, se):
         p.add_argument("--cache", type=Path, default=CACHE,
                        help=f"where the features are kept (default {CACHE})")
     a = ap.parse_args()
     CACHE = a.cache
-    {"collect": collect, "collect-ooc": collect_out_of_corpus, "search": search}[a.cmd](a)
+    {"collect": collect, "collect-ooc": collect_out_of_corpus, "read": read,
+     "search": search}[a.cmd](a)

@@ -112,8 +112,14 @@ class _Reverse:
 
 
 def test_reranker_slot(real_index: Settings, real_pipeline: Pipeline) -> None:
-    with pytest.raises(QuestionError, match="ASKCORPUS_RERANKER"):
-        real_pipeline.ask("What did Iran give Russia?", mode="rerank")
+    from askcorpus.rerank import ReaderReranker
+
+    # askcorpus's own reader fills the slot by default
+    ans = real_pipeline.ask("What did Iran give Russia?", mode="rerank")
+    assert isinstance(real_pipeline._reranker, ReaderReranker)
+    assert ans.answered and ans.extra["mode"] == "rerank"
+    docs = real_pipeline.rank_documents("What did Iran give Russia?", mode="rerank")
+    assert docs and docs[0].path in {"003_40e451d91cf98c43.txt", "004_6f8b51cc035e493d.txt"}
     p = Pipeline(real_index, embedder=real_pipeline.embedder, reranker=_Reverse())
     docs = p.rank_documents("What did Iran give Russia?", mode="rerank")
     plain = p.rank_documents("What did Iran give Russia?", mode="hybrid")

@@ -111,7 +111,7 @@ def test_python_api_odd_types(real_pipeline: Any, real_index: Settings, question
 @pytest.mark.integration
 @pytest.mark.parametrize(("kwargs", "needle"), [
     ({"k": 0}, "between 1 and 50"), ({"k": 51}, "between 1 and 50"), ({"k": -3}, "between"),
-    ({"mode": "'; DROP TABLE"}, "unknown mode"), ({"mode": "rerank"}, "cross-encoder"),
+    ({"mode": "'; DROP TABLE"}, "unknown mode"), ({"mode": "reranker"}, "unknown mode"),
 ])
 def test_python_api_bad_options(real_pipeline: Any, kwargs: dict[str, Any], needle: str) -> None:
     with pytest.raises(QuestionError, match=needle):

@@ -40,17 +40,46 @@ def abstain_vector(cands: Candidates, scores: np.ndarray) -> np.ndarray:
                        f[5], f[3] * f[1], cands.oov_name, float(missing)], np.float64)
 
 
+# with the reader: the same inputs, then the reader's best logit and that of the top candidate
+READER_ABSTAIN_FEATURES = (*ABSTAIN_FEATURES, "best_reader", "top_reader")
+
+
+def reader_abstain_vector(cands: Candidates, scores: np.ndarray) -> np.ndarray:
+    """The reader-on abstention model's inputs (see READER_ABSTAIN_FEATURES); logits are
+    clipped to [-8, 8] and scaled by 1/4."""
+    base = abstain_vector(cands, scores)
+    logits = cands.reader if cands.reader is not None else np.zeros(0, np.float32)
+    read = logits[~np.isnan(logits)] if len(logits) else logits
+    if not len(scores) or not len(read):
+        return np.r_[base, -2.0, -2.0]
+    top = logits[int(np.argmax(scores))]
+    top = float(read.min()) if np.isnan(top) else float(top)
+    return np.r_[base, np.clip(float(read.max()), -8, 8) / 4, np.clip(top, -8, 8) / 4]
+
+
+def uses_reader(cands: Candidates, cfg: AnswerSettings) -> bool:
+    return getattr(cands, "reader", None) is not None and bool(cfg.reader_abstain)
+
+
 def confidence(cands: Candidates, scores: np.ndarray, cfg: AnswerSettings) -> float:
     """Probability that the best candidate answers the question (logistic model)."""
-    z = float(np.dot(np.asarray(cfg.abstain, np.float64), abstain_vector(cands, scores)))
+    if uses_reader(cands, cfg):
+        w, x = cfg.reader_abstain, reader_abstain_vector(cands, scores)
+    else:
+        w, x = cfg.abstain, abstain_vector(cands, scores)
+    z = float(np.dot(np.asarray(w, np.float64), x))
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+def threshold(cands: Candidates, cfg: AnswerSettings) -> float:
+    return cfg.reader_threshold if uses_reader(cands, cfg) else cfg.abstain_threshold
 
 
 def compose(question: str, hits: Sequence[Hit], index: IndexReader, embedder: object,
             query_vec: np.ndarray | None, *, k: int, settings: AnswerSettings | None = None,
-            focus: str | None = None) -> Answer:
+            focus: str | None = None, reader: object | None = None) -> Answer:
     cfg = settings or AnswerSettings()
-    cands = gather(question, hits, index, embedder, query_vec, cfg, focus=focus)
+    cands = gather(question, hits, index, embedder, query_vec, cfg, focus=focus, reader=reader)
     if not cands.keys:
         return Answer(question=question, answered=False, message=NO_ANSWER)
     scores = rank(cands, cfg)
@@ -58,7 +87,7 @@ def compose(question: str, hits: Sequence[Hit], index: IndexReader, embedder: ob
     quotes = with_support(quotes, cands, scores, index, k)
     quotes = with_doubts(quotes, cands, index, k)
     conf = confidence(cands, scores, cfg)
-    if conf < cfg.abstain_threshold:
+    if conf < threshold(cands, cfg):
         return Answer(question=question, answered=False, message=NO_ANSWER,
                       related=tuple(quotes[:3]), confidence=conf)
     extra = agreement(quotes, cands.qtype, cfg)

@@ -14,11 +14,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
 
 from .answer_types import NUMBER, OTHER, counted_noun, offers, question_type
 from .lexical import tokenize
+from .reader import ReaderInput
 from .sentences import document_sentences
 from .storage import IndexReader
 from .types import Hit
@@ -52,6 +54,15 @@ class AnswerSettings:
     # 2 CPU cores; sometimes closer to the question's wording, see docs/BENCHMARKS.md)
     sentence_vectors: str = "pooled"
     neighbour_ratio: float = 0.8  # a neighbour joins the quote if it scores this close
+    # the answer reader (reader.py): it reads the best ``reader_read`` candidates by the
+    # features above; their ranking then uses ``reader_weights`` for the features plus
+    # ``reader_weight`` times the reader's probability, and abstention ``reader_abstain``
+    # over READER_ABSTAIN_FEATURES (fit by `benchmarks/tune_answer.py search`)
+    reader_read: int = 16
+    reader_weights: tuple[float, ...] = (0.7, 0.35, 0.0, 0.2, 0.25, 0.1, 0.2)
+    reader_weight: float = 1.0
+    reader_abstain: tuple[float, ...] = ()
+    reader_threshold: float = 0.5
     support_ratio: float = 0.8  # quotes scoring this close to the best count as agreeing
 
 
@@ -69,6 +80,8 @@ class Candidates:
     oov_name: float = 0.0  # 1 when the question names something (capitalized) the corpus never does
     counted: str | None = None  # stem of what a "how many" question counts
     doc_sents: dict[str, tuple[str, list[tuple[int, int]]]] = field(default_factory=dict)
+    titles: dict[str, str] = field(default_factory=dict)  # doc id -> headline (the reader's)
+    reader: np.ndarray | None = None  # the reader's logit per candidate (NaN: not read)
 
 
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w’'-]+")
@@ -127,8 +140,9 @@ def bigram_overlap(weights: dict[str, float], q_tokens: Sequence[str],
 
 def gather(question: str, hits: Sequence[Hit], index: IndexReader, embedder: object,
            query_vec: np.ndarray | None, cfg: AnswerSettings,
-           focus: str | None = None) -> Candidates:
-    """Candidate sentences of the retrieved chunks with their features.
+           focus: str | None = None, reader: Any | None = None) -> Candidates:
+    """Candidate sentences of the retrieved chunks with their features (and, given a
+    ``reader``, its scores of the best ``cfg.reader_read`` of them).
 
     ``focus`` is the user's own wording of a follow-up whose ``question`` was expanded with
     context: its words weigh fully, the context's words half.
@@ -175,6 +189,8 @@ def gather(question: str, hits: Sequence[Hit], index: IndexReader, embedder: obj
         keep = set(sorted(keys, key=pre, reverse=True)[:cfg.max_sentences])
         keys = [k for k in keys if k in keep]
     cands.keys = keys
+    infos = index.doc_infos(list(dict.fromkeys(d for d, _ in keys))) if keys else {}
+    cands.titles = {d: (info.title or "") for d, info in infos.items()}
     scored: list[str] = []  # what is scored: the sentence, or with the one it continues
     joined: list[bool] = []
     for doc_id, i in cands.keys:
@@ -206,7 +222,42 @@ def gather(question: str, hits: Sequence[Hit], index: IndexReader, embedder: obj
                      bigram_overlap(lex_weights, q_tokens, tokens)))
     cands.feats = np.asarray(rows, np.float32)
     cands.max_cos = float(cands.feats[:, 0].max())
+    if reader is not None:
+        read_candidates(cands, reader, cfg)
     return cands
+
+
+def before_sentence(cands: Candidates, j: int) -> str:
+    """The sentence before candidate ``j`` in the same paragraph ("" at a paragraph start)."""
+    doc, i = cands.keys[j]
+    text, sents = cands.doc_sents[doc]
+    if i == 0 or "\n" in text[sents[i - 1][1]:sents[i][0]]:
+        return ""
+    return text[sents[i - 1][0]:sents[i - 1][1]]
+
+
+def reader_inputs(cands: Candidates, rows: Sequence[int]) -> list[ReaderInput]:
+    return [ReaderInput(cands.texts[j], before_sentence(cands, j),
+                        cands.titles.get(cands.keys[j][0], "")) for j in rows]
+
+
+def read_candidates(cands: Candidates, reader: Any, cfg: AnswerSettings) -> None:
+    """The reader's logits for the best ``cfg.reader_read`` candidates by today's features
+    (one batch); the others stay NaN."""
+    pre = cands.feats @ np.asarray(cfg.weights, np.float32)
+    rows = [int(j) for j in np.argsort(-pre, kind="stable")[:cfg.reader_read]]
+    logits = np.full(len(cands.keys), np.nan, np.float32)
+    if rows:
+        logits[rows] = reader.score(cands.question, reader_inputs(cands, rows))
+    cands.reader = logits
+
+
+def reader_probs(cands: Candidates) -> np.ndarray:
+    """The reader's probability that each candidate answers (0 for those it did not read)."""
+    if cands.reader is None:
+        return np.zeros(len(cands.keys), np.float32)
+    z = np.nan_to_num(cands.reader, nan=-30.0).clip(-30, 30)
+    return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
 
 
 def sentence_vectors(cands: Candidates, scored: Sequence[str], joined: Sequence[bool],
@@ -231,4 +282,10 @@ def sentence_vectors(cands: Candidates, scored: Sequence[str], joined: Sequence[
 
 
 def rank(cands: Candidates, cfg: AnswerSettings) -> np.ndarray:
-    return cands.feats @ np.asarray(cfg.weights, np.float32) if len(cands.keys) else np.zeros(0)
+    """A score per candidate: today's features, plus the reader's probability when it read."""
+    if not len(cands.keys):
+        return np.zeros(0)
+    if getattr(cands, "reader", None) is None:
+        return cands.feats @ np.asarray(cfg.weights, np.float32)
+    return cands.feats @ np.asarray(cfg.reader_weights, np.float32) \
+        + np.float32(cfg.reader_weight) * reader_probs(cands)

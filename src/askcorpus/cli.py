@@ -217,6 +217,20 @@ def show_cmd(article: str, index_dir: Path | None, store: str | None, at: str | 
 
 
 # ------------------------------------------------------------------------------ info
+def _reader_info(settings: Any) -> dict[str, Any]:
+    """Which answer ranking ``ask`` uses: the reader (and which) or the features alone."""
+    from .reader import reader_status
+
+    if settings.reader == "off":
+        return {"used": False, "setting": "off",
+                "why": "ASKCORPUS_READER=off: answers ranked by word and embedding features"}
+    status = reader_status(None if settings.reader == "on" else Path(settings.reader))
+    if not status.get("available"):
+        return {"used": False, "setting": settings.reader,
+                "why": status.get("error") or "the reader's model file is missing"}
+    return {"used": True, "setting": settings.reader, **status}
+
+
 @main.command("info")
 @_INDEX
 @_STORE
@@ -240,8 +254,10 @@ def info_cmd(index_dir: Path | None, store: str | None, as_json: bool) -> None:
     where, manifest, docs = _run(load)
     gen = manifest.pop("_generation")
     gen_name = getattr(gen, "name", str(gen))
+    reader = _reader_info(_run(lambda: _settings(index=index_dir, store=store)))
     if as_json:
         manifest["generation"] = gen_name
+        manifest["reader"] = reader
         manifest["documents"] = [{"id": k, **v} for k, v in docs.items()]
         click.echo(json.dumps(manifest, ensure_ascii=False, indent=1))
         return
@@ -267,6 +283,11 @@ def info_cmd(index_dir: Path | None, store: str | None, as_json: bool) -> None:
                f"approximate above {v['ann_threshold']:,} chunks)")
     lx = m["lexical"]
     click.echo(f"lexical    BM25 {lx['method']} k1={lx['k1']} b={lx['b']} ({lx['library']})")
+    if reader["used"]:
+        click.echo(f"reader     {reader['name']} (int8 ONNX, {reader['file']}, sha256 "
+                   f"{str(reader['sha256'])[:12]}…): ranks answer sentences, decides abstention")
+    else:
+        click.echo(f"reader     off: {reader['why']}")
     for doc_id, d in list(docs.items())[:50]:
         outlet = f" · {d['outlet']}" if d.get("outlet") else ""
         click.echo(f"  {', '.join(d['paths'])}: {d['title'][:70]}{outlet} "

@@ -50,7 +50,13 @@ class Settings:
     hnsw_ef_search: int = 128
     top_k: int = 5
     mode: str = "hybrid"  # dense | bm25 | hybrid | rerank (hybrid, then a cross-encoder)
-    reranker: str = ""  # a local CrossEncoder folder; empty: no reranker (none ships offline)
+    # the reranker of --mode rerank: empty means askcorpus's own reader (reader.py); or a
+    # local sentence-transformers CrossEncoder folder
+    reranker: str = ""
+    # on: askcorpus's answer reader ranks candidate sentences and decides abstention;
+    # off: feature ranking only (the fallback, and for comparison); or a folder holding
+    # another reader (reader.int8.onnx, tokenizer.json, meta.json)
+    reader: str = "on"
     candidates: int = 50  # chunks fetched from each retriever before fusion
     # pooled: sentence vectors made while indexing | embed: embed candidates while answering
     sentence_vectors: str = "pooled"
@@ -76,9 +82,14 @@ class Settings:
         from .errors import AskCorpusError
 
         for name, allowed in (("backend", ("auto", "onnx", "torch")),
-                              ("sentence_vectors", ("pooled", "embed"))):
+                              ("sentence_vectors", ("pooled", "embed")),
+                              ("reader", ("on", "off"))):
             value = getattr(self, name)
+            if name == "reader" and value not in allowed and Path(value).expanduser().is_dir():
+                continue
             if value not in allowed:
+                if name == "reader":
+                    allowed = (*allowed, "a folder holding a reader")
                 raise AskCorpusError(f"{name}={value!r}: choose {', '.join(allowed)} "
                                      f"(ASKCORPUS_{name.upper()})")
 

@@ -16,7 +16,7 @@ from .config import Settings
 from .embedding import ModelSpec, SentenceTransformerEmbedder, resolve_model
 from .errors import AskCorpusError, IndexMismatchError, QuestionError
 from .indexer import IndexSummary, Progress, build_index, build_key
-from .rerank import CrossEncoderReranker, rerank
+from .rerank import CrossEncoderReranker, ReaderReranker, rerank
 from .retrieve import MODES, retrieve
 from .storage import IndexBackend, IndexReader, open_backend
 from .types import Answer, DocInfo
@@ -87,6 +87,7 @@ class Pipeline:
         self._lock = threading.RLock()  # guards lazy loading and switching generations
         self._retired: IndexReader | None = None  # the generation before the live one
         self._backend: IndexBackend | None = None
+        self._reader: Any | None = None
 
     # -- parts, loaded lazily -------------------------------------------------------------
     def _resolve_embedding_backend(self) -> None:
@@ -136,6 +137,20 @@ class Pipeline:
                     self._resolve_embedding_backend()
                     self._query_embedder = make_query_embedder(self.settings, self.spec)
         return self._query_embedder
+
+    @property
+    def reader(self) -> Any | None:
+        """askcorpus's answer reader (loaded on first use), or None when ``reader=off``."""
+        if self.settings.reader == "off":
+            return None
+        if self._reader is None:
+            with self._lock:
+                if self._reader is None:
+                    from .reader import Reader
+
+                    folder = None if self.settings.reader == "on" else self.settings.reader
+                    self._reader = Reader(folder)
+        return self._reader
 
     def count_tokens(self) -> Any:
         counter = getattr(self._embedder, "count_tokens", None)
@@ -261,7 +276,8 @@ class Pipeline:
         if qvec is None:
             qvec = self.query_embedder.embed_query(resolved)
         answer = compose(resolved, hits, store, self.query_embedder, qvec, k=k,
-                         settings=self.answer_settings, focus=focus_of(q, resolved))
+                         settings=self.answer_settings, focus=focus_of(q, resolved),
+                         reader=self.reader)
         return Answer(question=q, answered=answer.answered, quotes=answer.quotes,
                       related=answer.related, message=answer.message, resolved_question=resolved,
                       confidence=answer.confidence, extra={**answer.extra, "mode": mode})
@@ -273,10 +289,13 @@ class Pipeline:
             raise QuestionError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}, "
                                 "rerank")
         if self._reranker is None:
-            if not self.settings.reranker:
-                raise QuestionError("mode rerank needs a cross-encoder: set ASKCORPUS_RERANKER "
-                                    "to a local CrossEncoder folder (none ships offline)")
-            self._reranker = CrossEncoderReranker(self.settings.reranker)
+            if self.settings.reranker:
+                self._reranker = CrossEncoderReranker(self.settings.reranker)
+            else:  # askcorpus's own reader, whether or not it ranks sentences too
+                from .reader import Reader
+
+                reader = self.reader or Reader()
+                self._reranker = ReaderReranker(reader)
         return self._reranker
 
     def rank_documents(self, question: str, *, mode: str | None = None,

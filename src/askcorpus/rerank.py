@@ -1,8 +1,8 @@
-"""The reranker slot: a cross-encoder re-scores the fused hits when one is available.
+"""The reranker slot: a cross-encoder re-scores the fused hits (``--mode rerank``).
 
-No cross-encoder ships its weights in a PyPI package today (see docs), so this stays empty by
-default; point ``ASKCORPUS_RERANKER`` at a local sentence-transformers CrossEncoder folder and
-``--mode rerank`` uses it.
+By default askcorpus's own answer reader (reader.py) fills it, reading each chunk with its
+headline; ``ASKCORPUS_RERANKER`` may point at a local sentence-transformers CrossEncoder folder
+instead.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -43,6 +43,31 @@ class CrossEncoderReranker:
 
             self._model = CrossEncoder(str(self.path), device=self.device)
         return np.asarray(self._model.predict([(question, t) for t in texts]), np.float32)
+
+
+class ReaderReranker:
+    """askcorpus's reader as a document reranker: each chunk (its first ``max_tokens`` word
+    pieces) read as the candidate, in batches of ``batch``."""
+
+    def __init__(self, reader: Any, max_tokens: int = 192, batch: int = 16) -> None:
+        self.reader = reader
+        self.max_tokens = max_tokens
+        self.batch = batch
+
+    @property
+    def name(self) -> str:
+        return str(self.reader.name)
+
+    def score(self, question: str, texts: Sequence[str]) -> np.ndarray:
+        from .reader import ReaderInput
+
+        items = [ReaderInput(t) for t in texts]
+        out = []
+        for s in range(0, len(items), self.batch):
+            pairs = self.reader.encode(question, items[s:s + self.batch],
+                                       max_sentence=self.max_tokens)
+            out.append(self.reader.run(pairs))
+        return np.concatenate(out) if out else np.zeros(0, np.float32)
 
 
 def rerank(question: str, hits: Sequence[Hit], reranker: Reranker, top_n: int = 30) -> list[Hit]:
