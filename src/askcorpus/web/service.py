@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -24,6 +25,11 @@ SEED_EXAMPLES = (
     "Which countries backed Poland's air-defence plan?",
 )
 _SEED_FILES = {"000_c79d4084c955e875.txt", "003_40e451d91cf98c43.txt"}
+
+
+def answer_json(answer: dict[str, Any]) -> str:
+    """One answer as the line `askcorpus ask --json` prints for it."""
+    return json.dumps(answer, ensure_ascii=False)
 
 
 def _history(history: Any) -> list[str]:

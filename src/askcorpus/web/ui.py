@@ -13,7 +13,7 @@ from typing import Any
 import gradio as gr
 
 from . import assets, render
-from .service import ChatService
+from .service import ChatService, answer_json
 
 MAX_TURNS = 50  # kept per session; older turns scroll out of the conversation
 POLL_SECONDS = 0.5
@@ -99,15 +99,18 @@ def build(service: ChatService, *, concurrency: int = 2) -> gr.Blocks:
                 gr.Dropdown(choices=service.filter_choices()))
 
     def api_ask(question: str, history: list[str] | None = None, k: int | None = None,
-                mode: str | None = None, filters: list[str] | None = None) -> dict:
-        """Answer with verbatim quotes: exactly `askcorpus ask --json` (Answer.to_dict()).
+                mode: str | None = None, filters: list[str] | None = None) -> str:
+        """Answer with verbatim quotes: the JSON text `askcorpus ask --json` prints (one line).
 
         history: earlier questions of the conversation, oldest first (for follow-ups).
         k: number of quotes (default 5); mode: hybrid | dense | bm25;
         filters: doc ids, paths or outlet names to search only in.
-        On bad input: {"question": ..., "error": "..."}.
+        Returns one JSON object as text (json.loads it); on bad input
+        {"question": ..., "error": "..."}.
         """
-        return service.ask(question, history, k, mode, filters)
+        # Text, not a dict: gradio_client downloads every dict with a "path" in a result as a
+        # file (each quote has one), so a plain Client would fail fetching "/file=<quote path>".
+        return answer_json(service.ask(question, history, k, mode, filters))
 
     # -- layout -----------------------------------------------------------------------------
     with gr.Blocks(title="askcorpus", analytics_enabled=False, fill_width=True) as demo:
