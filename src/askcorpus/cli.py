@@ -42,8 +42,14 @@ def _run(fn: Callable[[], Any]) -> Any:
         sys.exit(130)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="askcorpus")
+NOT_ANSWERED = 3  # `ask`: the exit status when no article answers (the answer is still printed)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]},
+             epilog="Exit status: 0 done (`ask`: answered), 1 error, 2 bad usage or unusable "
+                    f"question, {NOT_ANSWERED} (`ask`) no article in the corpus answers.")
+@click.version_option(package_name="askcorpus", prog_name="askcorpus",
+                      message="%(prog)s %(version)s")
 def main() -> None:
     """Ask questions of a folder of news articles; get verbatim, attributed quotes."""
     force_offline()
@@ -148,17 +154,28 @@ def _print_answer(answer: dict[str, Any]) -> None:
               help="Number of quotes [default: 5].")
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25", "rerank"]), default=None,
               help="Retrieval mode [default: hybrid]; rerank needs ASKCORPUS_RERANKER.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per question (JSON Lines).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default=None,
+              help="text (for the terminal), json (one object per question, JSON Lines) or "
+                   "markdown (block quotes with their sources, to paste) [default: text].")
+@click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
 def ask_cmd(question: str, index_dir: Path | None, store: str | None, top_k: int | None,
-            mode: str | None, as_json: bool) -> None:
-    """Answer QUESTION with quotes; QUESTION '-' reads one question per line from stdin."""
+            mode: str | None, fmt: str | None, as_json: bool) -> None:
+    """Answer QUESTION with quotes; QUESTION '-' reads one question per line from stdin.
+
+    Exit status: 0 answered, 3 no article in the corpus answers (the reply and the closest
+    passages are still printed), 2 the question is unusable, 1 any other error. With '-':
+    1 if any question failed, else 3 if any went unanswered, else 0.
+    """
     from .pipeline import Pipeline
 
+    if as_json and fmt not in (None, "json"):
+        raise click.UsageError(f"--json and --format {fmt} contradict each other")
+    fmt = "json" if as_json else (fmt or "text")
     pipeline = Pipeline(_run(lambda: _settings(index=index_dir, store=store)))
     if question == "-" and hasattr(sys.stdin, "reconfigure"):
         sys.stdin.reconfigure(errors="replace")  # a bad byte is one odd character, not a crash
     questions = (line.rstrip("\n") for line in sys.stdin) if question == "-" else iter([question])
-    status = 0
+    failed = unanswered = False
     for q in questions:
         if question == "-" and not q.strip():
             continue
@@ -167,15 +184,20 @@ def ask_cmd(question: str, index_dir: Path | None, store: str | None, top_k: int
         except AskCorpusError as e:
             if question != "-":
                 _fail(e)
-            click.echo(json.dumps({"question": q, "error": str(e)}) if as_json
-                       else f"error: {e}", err=not as_json)
-            status = 1
+            click.echo(json.dumps({"question": q, "error": str(e)}) if fmt == "json"
+                       else f"error: {e}", err=fmt != "json")
+            failed = True
             continue
-        if as_json:
+        unanswered = unanswered or not answer["answered"]
+        if fmt == "json":
             click.echo(json.dumps(answer, ensure_ascii=False))
+        elif fmt == "markdown":
+            from .markdown import answer_markdown
+
+            click.echo(answer_markdown(answer))
         else:
             _print_answer(answer)
-    sys.exit(status)
+    sys.exit(1 if failed else NOT_ANSWERED if unanswered else 0)
 
 
 # ------------------------------------------------------------------------------ show
