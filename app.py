@@ -1,6 +1,6 @@
 """Start the askcorpus web chat.
 
-    python app.py [--corpus corpus/] [--index index/] [--host 127.0.0.1] [--port 7860]
+    python app.py [--corpus corpus/] [--index index/] [--host 127.0.0.1] [--port 7860] [--mcp]
 
 Builds the index in the background when it is missing or stale (progress shows in the page),
 then serves the chat. Any --host other than loopback requires ASKCORPUS_AUTH or
@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="address to bind; anything but loopback requires a login "
                              "[default: 127.0.0.1]")
     parser.add_argument("--port", type=int, default=7860, help="[default: 7860]")
+    parser.add_argument("--mcp", action="store_true",
+                        help="also serve the MCP tools ask and show at /gradio_api/mcp/")
     args = parser.parse_args(argv)
 
     from askcorpus.config import Settings
@@ -38,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         serve(Settings.from_env(corpus=args.corpus, index=args.index, store=args.store),
-              host=args.host, port=args.port)
+              host=args.host, port=args.port, mcp=args.mcp)
     except AskCorpusError as e:
         print(f"error: {e}", file=sys.stderr)
         return e.exit_code

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 
 from askcorpus.config import Settings
-from tests.conftest import ROOT
+from tests.conftest import ROOT, start_live_app
 
 DOCS = (ROOT / "README.md", ROOT / "docs" / "WEB.md")
 DOC_URL = "http://127.0.0.1:7860"
@@ -90,32 +91,78 @@ def check_answer(answer: Any, corpus: Path) -> None:
         assert text[q["start"]:q["end"]] == q["text"]
 
 
-def run_python(block: Block, url: str, corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from gradio_client import Client
+def check_shown(shown: Any, corpus: Path) -> None:
+    """What the MCP tool `show` returns: the article text around a quote, verbatim."""
+    assert isinstance(shown, dict) and "error" not in shown, shown
+    text = (corpus / shown["path"]).read_bytes().decode("utf-8")
+    assert text[shown["start"]:shown["end"]] == shown["quote"]
+    assert text[shown["text_start"]:shown["text_end"]] == shown["text"]
 
-    replies: list[Any] = []
-    predict = Client.predict
+
+def run_python(block: Block, url: str, corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Execute the block; every reply of the server it gets (through gradio_client or the
+    MCP client) is checked, and so is every answer object it is left holding."""
+    from gradio_client import Client
+    from mcp import ClientSession
+
+    replies: list[str] = []
+    predict, call_tool = Client.predict, ClientSession.call_tool
 
     def recording_predict(self: Any, *args: Any, **kwargs: Any) -> Any:
         reply = predict(self, *args, **kwargs)
         replies.append(reply)
         return reply
 
+    async def recording_call_tool(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = await call_tool(self, *args, **kwargs)
+        assert not result.isError, result
+        replies.extend(c.text for c in result.content)
+        return result
+
     monkeypatch.setattr(Client, "predict", recording_predict)
+    monkeypatch.setattr(ClientSession, "call_tool", recording_call_tool)
     namespace: dict[str, Any] = {"__name__": "__doc_snippet__"}
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         exec(compile(block.text.replace(DOC_URL, url), block.name, "exec"), namespace)
     assert replies, f"{block.name} never called the server"
-    for reply in replies:  # what /ask sends: the JSON text of `ask --json`
-        assert isinstance(reply, str)
-        check_answer(json.loads(reply), corpus)
     answers = [v for v in namespace.values() if isinstance(v, dict) and "quotes" in v]
-    assert answers, f"{block.name} leaves no answer object behind"
+    for reply in replies:  # /ask and the MCP tools send JSON text
+        assert isinstance(reply, str)
+        parsed = json.loads(reply)
+        if "quote" in parsed:
+            check_shown(parsed, corpus)
+        else:
+            answers.append(parsed)
+    assert answers, f"{block.name} got no answer"
     for answer in answers:
         check_answer(answer, corpus)
     if "print(" in block.text:
         assert out.getvalue().strip()
+
+
+def run_json(block: Block, url: str, corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An MCP client configuration: every server in it is reached with the official `mcp`
+    client (and the headers the entry gives) and offers the tools ask and show."""
+    import asyncio
+
+    import httpx
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    servers = json.loads(block.text.replace(DOC_URL, url))["mcpServers"]
+    assert servers
+
+    async def tools(entry: dict[str, Any]) -> set[str]:
+        http = httpx.AsyncClient(headers=entry.get("headers"), trust_env=False, timeout=60)
+        async with http, streamable_http_client(entry["url"], http_client=http) as (r, w, _), \
+                ClientSession(r, w) as session:
+            await session.initialize()
+            return {t.name for t in (await session.list_tools()).tools}
+
+    for entry in servers.values():
+        assert entry.get("type", "http") == "http"
+        assert asyncio.run(tools(entry)) == {"ask", "show"}
 
 
 def run_bash(block: Block, url: str, corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -132,12 +179,20 @@ def run_bash(block: Block, url: str, corpus: Path, monkeypatch: pytest.MonkeyPat
     check_answer(json.loads(payload[0]), corpus)
 
 
-RUNNERS = {"python": run_python, "bash": run_bash}
+RUNNERS = {"python": run_python, "bash": run_bash, "json": run_json}
+
+
+@pytest.fixture(scope="module")
+def docs_app(real_index: Settings) -> Iterator[Any]:
+    """The server the documentation talks to: the real app with its MCP tools."""
+    app = start_live_app(real_index, mcp=True)
+    yield app
+    app.close()
 
 
 @pytest.mark.integration
 @pytest.mark.parametrize("block", server_blocks(), ids=lambda b: b.name)
-def test_doc_block_runs_against_a_live_server(block: Block, live_app: Any, real_index: Settings,
+def test_doc_block_runs_against_a_live_server(block: Block, docs_app: Any, real_index: Settings,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     assert DOC_URL in block.text
-    RUNNERS[block.lang](block, live_app.url.rstrip("/"), real_index.corpus, monkeypatch)
+    RUNNERS[block.lang](block, docs_app.url.rstrip("/"), real_index.corpus, monkeypatch)

@@ -345,13 +345,16 @@ def eval_cmd(questions: Path | None, index_dir: Path | None, store: str | None, 
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to bind; anything but loopback requires a login.")
 @click.option("--port", type=int, default=7860, show_default=True)
+@click.option("--mcp", is_flag=True,
+              help="Also serve the MCP tools ask and show at /gradio_api/mcp/ (streamable "
+                   "HTTP; with a login, HTTP Basic credentials of a configured user).")
 def serve_cmd(corpus: Path | None, index_dir: Path | None, store: str | None, host: str,
-              port: int) -> None:
+              port: int, mcp: bool) -> None:
     """Start the web chat (building the index first if it is missing or stale)."""
     from .web import serve
 
     _run(lambda: serve(_settings(corpus=corpus, index=index_dir, store=store), host=host,
-                       port=port))
+                       port=port, mcp=mcp))
 
 
 if __name__ == "__main__":  # pragma: no cover

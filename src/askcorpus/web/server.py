@@ -71,8 +71,11 @@ class RunningApp:
 def start(settings: Settings, host: str = "127.0.0.1", port: int = 7860, *,
           env: Mapping[str, str] | None = None, pipeline: Any | None = None,
           quiet: bool = True, concurrency: int | None = None,
-          max_queue: int | None = None) -> RunningApp:
+          max_queue: int | None = None, mcp: bool = False) -> RunningApp:
     """Check the login policy, build the page, listen, and start indexing in the background.
+
+    ``mcp`` also serves the MCP tools ``ask`` and ``show`` at /gradio_api/mcp/ (streamable
+    HTTP); with a login configured they need HTTP Basic credentials of a configured user.
 
     ``concurrency`` (questions answered at once) and ``max_queue`` (requests waiting) default
     to ``ASKCORPUS_WEB_CONCURRENCY`` / ``ASKCORPUS_WEB_QUEUE``, else min(4, cores) and 64.
@@ -91,20 +94,38 @@ def start(settings: Settings, host: str = "127.0.0.1", port: int = 7860, *,
 
     pipeline = pipeline if pipeline is not None else Pipeline(settings)
     startup = Startup(pipeline)
-    demo = build(ChatService(pipeline, startup), concurrency=n)
+    demo = build(ChatService(pipeline, startup, concurrency=n), concurrency=n, mcp=mcp)
+    app_kwargs: dict[str, Any] = {}
+    if mcp and auth is not None:
+        from starlette.middleware import Middleware
+
+        from .auth import McpLogin
+
+        app_kwargs["middleware"] = [Middleware(McpLogin, check=auth)]
     try:
         _, url, _ = demo.queue(default_concurrency_limit=n, max_size=queue_size).launch(
             server_name=host, server_port=port, share=False, prevent_thread_lock=True,
             quiet=quiet, inbrowser=False, auth=auth,
             auth_message="askcorpus: log in with a user from ASKCORPUS_AUTH / ASKCORPUS_AUTH_FILE",
             theme=theme(), css=_css(), footer_links=["api"], ssr_mode=False,
-            enable_monitoring=False, run_history=False, mcp_server=False, pwa=False,
-            show_error=False, max_threads=40, state_session_capacity=2000)
+            enable_monitoring=False, run_history=False, mcp_server=mcp, pwa=False,
+            show_error=False, max_threads=40, state_session_capacity=2000,
+            app_kwargs=app_kwargs)
     except OSError as e:
         demo.close()
         pipeline.close()
         raise AskCorpusError(f"cannot listen on {host}:{port} ({_first_line(e)}); "
                              "choose another --port") from None
+    except ImportError as e:  # gradio[mcp] missing
+        demo.close()
+        pipeline.close()
+        raise AskCorpusError(f"cannot serve MCP ({_first_line(e)}); install it with "
+                             "pip install 'gradio[mcp]'") from None
+    if mcp and not getattr(demo, "mcp_server", False):
+        why = getattr(demo, "mcp_error", None) or "gradio did not start it"
+        demo.close()
+        pipeline.close()
+        raise AskCorpusError(f"cannot serve MCP: {_first_line(RuntimeError(why))}")
     startup.start()
     return RunningApp(url=url, demo=demo, startup=startup, pipeline=pipeline,
                       login_required=auth is not None, concurrency=n, max_queue=queue_size)
@@ -119,14 +140,19 @@ def _where(settings: Settings) -> str:
     return str(settings.index)
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, *,
+          mcp: bool = False) -> None:
     """Run the web chat until interrupted (Ctrl-C). See docs/WEB.md."""
     _log_to_stderr()
-    app = start(settings, host, port)
+    app = start(settings, host, port, mcp=mcp)
     login = " (login required)" if app.login_required else ""
     print(f"askcorpus web chat on {app.url}{login}  ·  corpus {settings.corpus}  ·  "
           f"index {_where(settings)}  ·  {app.concurrency} answers at once, {app.max_queue} "
           "may wait  ·  Ctrl-C to stop", file=sys.stderr, flush=True)
+    if mcp:
+        auth = " (HTTP Basic login required)" if app.login_required else ""
+        print(f"MCP tools ask, show at {app.url.rstrip('/')}/gradio_api/mcp/{auth}",
+              file=sys.stderr, flush=True)
     try:
         while app.demo.is_running:
             time.sleep(0.2)

@@ -31,8 +31,9 @@ def theme() -> gr.themes.Base:
                           font_mono=assets.FONT_MONO)
 
 
-def build(service: ChatService, *, concurrency: int = 2) -> gr.Blocks:
-    """The page. ``concurrency`` bounds how many questions are answered at once (page + API)."""
+def build(service: ChatService, *, concurrency: int = 2, mcp: bool = False) -> gr.Blocks:
+    """The page. ``concurrency`` bounds how many questions are answered at once (page + API).
+    ``mcp`` adds the MCP tools ``ask`` and ``show`` (gradio serves them at /gradio_api/mcp/)."""
 
     def transcript_html(turns: list[dict[str, Any]]) -> str:
         stats = service.startup.stats() or {}
@@ -112,6 +113,8 @@ def build(service: ChatService, *, concurrency: int = 2) -> gr.Blocks:
         # file (each quote has one), so a plain Client would fail fetching "/file=<quote path>".
         return answer_json(service.ask(question, history, k, mode, filters))
 
+    api_ask._mcp_type = "api"  # type: ignore[attr-defined]  # gradio: not an MCP tool
+
     # -- layout -----------------------------------------------------------------------------
     with gr.Blocks(title="askcorpus", analytics_enabled=False, fill_width=True) as demo:
         turns = gr.State([], time_to_live=12 * 3600)
@@ -184,4 +187,58 @@ def build(service: ChatService, *, concurrency: int = 2) -> gr.Blocks:
         refresh.click(refresh_stats, None, [stats, filters], **cheap)
 
         gr.api(api_ask, api_name="ask", concurrency_limit=concurrency, concurrency_id="ask")
+        if mcp:
+            # Not queued: gradio then runs MCP calls in-process instead of through an HTTP
+            # client of its own, which could not log in; ChatService bounds the answering.
+            tool_ask, tool_show = mcp_tools(service)
+            gr.api(tool_ask, api_name="mcp_ask", queue=False)
+            gr.api(tool_show, api_name="mcp_show", queue=False)
     return demo
+
+
+def mcp_tools(service: ChatService) -> tuple[Any, Any]:
+    """The MCP tools; gradio names them after the functions and describes them from the
+    docstrings (``Args:`` become the parameters' descriptions)."""
+
+    def ask(question: str, k: int | None = None, mode: str | None = None,
+            articles: list[str] | None = None, outlets: list[str] | None = None) -> str:
+        """Answer a question from the indexed news articles with verbatim quotes only: every
+        quote is exact text of an article, with its file path and character offsets, outlet,
+        title and date; nothing is paraphrased or generated. When no article answers,
+        "answered" is false, "message" says so and the closest passages are in "related"
+        (they do not answer). Quotes carry "flags" (unconfirmed, attributed) when the article
+        itself hedges the claim. Ask one self-contained question per call.
+
+        Args:
+            question: the question, in plain words (at most 2,000 characters)
+            k: how many quotes to return, 1 to 50 (default 5)
+            mode: retrieval: "hybrid" (default), "dense" (meaning) or "bm25" (exact words)
+            articles: search only these articles (file paths or doc ids, as in quotes)
+            outlets: search only articles from these outlets (e.g. "www.independent.co.uk")
+
+        Returns:
+            JSON text: {"question", "answered", "message", "confidence", "quotes": [{"text",
+            "path", "start", "end", "title", "outlet", "date", "flags", ...}], "related"},
+            exactly what `askcorpus ask --json` prints; or {"question", "error"}.
+        """
+        filters = [*(articles or []), *(outlets or [])]
+        return answer_json(service.ask(question, None, k, mode, filters or None))
+
+    def show(path: str, start: int, end: int, context: int | None = None) -> str:
+        """Read the article text around a quote returned by ask, to check it or see its
+        context: the quote is article[start:end], and the result holds the surrounding text.
+
+        Args:
+            path: the quote's "path" (or its "doc_id")
+            start: the quote's "start" offset
+            end: the quote's "end" offset
+            context: characters of article to include before and after the quote (default 600)
+
+        Returns:
+            JSON text: {"path", "title", "outlet", "date", "url", "start", "end", "quote",
+            "text", "text_start", "text_end", "length"} where text is
+            article[text_start:text_end]; or {"path", "error"}.
+        """
+        return answer_json(service.show(path, start, end, context))
+
+    return ask, show
