@@ -171,10 +171,11 @@ def test_gradio_client_api_lists_the_tool_endpoints_too(mcp_app: Any) -> None:
 
 @pytest.mark.parametrize("command", [["-m", "askcorpus", "serve"], ["app.py"]],
                          ids=["askcorpus-serve", "app.py"])
-def test_serve_mcp_from_the_command_line(real_index: Settings, command: list[str]) -> None:
+def test_serve_mcp_and_watch_from_the_command_line(real_index: Settings,
+                                                   command: list[str]) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASKCORPUS_")}
-    proc = subprocess.Popen([sys.executable, *command, "--mcp", "--port", str(port),
+    proc = subprocess.Popen([sys.executable, *command, "--mcp", "--watch", "--port", str(port),
                              "--corpus", str(real_index.corpus), "--index",
                              str(real_index.index)], cwd=ROOT, env=env, text=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -187,10 +188,11 @@ def test_serve_mcp_from_the_command_line(real_index: Settings, command: list[str
             if not line:
                 break
             lines.append(line)
-            if "MCP tools" in line:
+            if "watching" in line:
                 break
         url = f"http://127.0.0.1:{port}/gradio_api/mcp/"
         assert any(f"MCP tools ask, show at {url}" in x for x in lines), lines
+        assert any(f"watching {real_index.corpus}" in x for x in lines), lines
         for _ in range(300):  # the model loads in the background
             answer = call(url, "ask", {"question": NK, "k": 1})
             if "error" not in answer or "ready" not in answer["error"]:

@@ -89,8 +89,11 @@ class _Bars:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @click.option("--device", default=None, help="auto | cpu | cuda | cuda:N [default: auto].")
 @click.option("--batch-size", type=int, default=None, help="Chunks per embedding batch.")
+@click.option("--watch", is_flag=True,
+              help="Then keep watching the corpus: after each burst of changes, update the "
+                   "index (only changed articles are embedded). Ctrl-C stops.")
 def index_cmd(corpus: Path | None, index_dir: Path | None, store: str | None, rebuild: bool,
-              as_json: bool, device: str | None, batch_size: int | None) -> None:
+              as_json: bool, device: str | None, batch_size: int | None, watch: bool) -> None:
     """Build or update the index of a corpus folder (only changed articles are embedded)."""
     from .pipeline import Pipeline
 
@@ -103,10 +106,15 @@ def index_cmd(corpus: Path | None, index_dir: Path | None, store: str | None, re
         where = _run(lambda: pipeline.backend.location)
     finally:
         bars.close()
+    _print_summary(summary, where, as_json)
+    if watch:
+        _watch(pipeline, settings, where, as_json)
+
+
+def _print_summary(s: Any, where: str, as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps(summary.as_dict(), ensure_ascii=False))
+        click.echo(json.dumps(s.as_dict(), ensure_ascii=False))
         return
-    s = summary
     state = "up to date" if s.up_to_date else f"written ({s.generation}, {s.vector_index})"
     click.echo(f"index {where}: {state}")
     click.echo(f"  documents {s.documents}  chunks {s.chunks}  embedded {s.embedded} "
@@ -118,6 +126,29 @@ def index_cmd(corpus: Path | None, index_dir: Path | None, store: str | None, re
         click.echo(f"  skipped {item['path']}: {item['reason']}")
     if len(s.skipped) > 20:
         click.echo(f"  … and {len(s.skipped) - 20} more (see --json)")
+
+
+def _watch(pipeline: Any, settings: Settings, where: str, as_json: bool) -> None:
+    """Update the index after each burst of changes in the corpus, until Ctrl-C."""
+    from .watch import changes
+
+    click.echo(f"watching {settings.corpus} for changes (Ctrl-C to stop)", err=True)
+    try:
+        for paths in changes(settings.corpus, index=None if settings.store else settings.index):
+            shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5
+                                            else "")
+            click.echo(f"changed: {shown}", err=True)
+            try:
+                summary = pipeline.index()
+            except AskCorpusError as e:  # e.g. another `index` holds the lock: next time
+                click.echo(f"error: {e}", err=True)
+                continue
+            _print_summary(summary, where, as_json)
+    except KeyboardInterrupt:
+        pass
+    except AskCorpusError as e:
+        _fail(e)
+    click.echo("stopped watching", err=True)
 
 
 # ------------------------------------------------------------------------------ ask
@@ -348,13 +379,15 @@ def eval_cmd(questions: Path | None, index_dir: Path | None, store: str | None, 
 @click.option("--mcp", is_flag=True,
               help="Also serve the MCP tools ask and show at /gradio_api/mcp/ (streamable "
                    "HTTP; with a login, HTTP Basic credentials of a configured user).")
+@click.option("--watch", is_flag=True,
+              help="Keep the index up to date while articles are added, changed or removed.")
 def serve_cmd(corpus: Path | None, index_dir: Path | None, store: str | None, host: str,
-              port: int, mcp: bool) -> None:
+              port: int, mcp: bool, watch: bool) -> None:
     """Start the web chat (building the index first if it is missing or stale)."""
     from .web import serve
 
     _run(lambda: serve(_settings(corpus=corpus, index=index_dir, store=store), host=host,
-                       port=port, mcp=mcp))
+                       port=port, mcp=mcp, watch=watch))
 
 
 if __name__ == "__main__":  # pragma: no cover
