@@ -217,6 +217,9 @@ _CSS = r"""
   border-bottom: 1px solid var(--border-color-primary); font-size: .88rem; }
 %S .ac-stats li .ac-muted { font-size: .78rem; }
 %S .ac-stats h4 { margin: 8px 0 4px; font-size: .85rem; }
+#ac-manage-note .ac-note p { margin: 6px 0 0; font-size: .85rem; }
+#ac-manage-note .ac-problems { margin: 4px 0 0; padding-left: 18px; font-size: .8rem; color: #b91c1c;
+  overflow-wrap: anywhere; }
 @media (max-width: 900px) {
   #ac-transcript.block { height: 65vh; }
 %A .ac-article, %A .ac-empty-panel { height: 70vh; }

@@ -99,7 +99,8 @@ def start(settings: Settings, host: str = "127.0.0.1", port: int = 7860, *,
 
     pipeline = pipeline if pipeline is not None else Pipeline(settings)
     startup = Startup(pipeline)
-    demo = build(ChatService(pipeline, startup, concurrency=n), concurrency=n, mcp=mcp)
+    demo = build(ChatService(pipeline, startup, concurrency=n), concurrency=n, mcp=mcp,
+                 manage=watch)
     app_kwargs: dict[str, Any] = {}
     if mcp and auth is not None:
         from starlette.middleware import Middleware
@@ -115,7 +116,7 @@ def start(settings: Settings, host: str = "127.0.0.1", port: int = 7860, *,
             theme=theme(), css=_css(), footer_links=["api"], ssr_mode=False,
             enable_monitoring=False, run_history=False, mcp_server=mcp, pwa=False,
             show_error=False, max_threads=40, state_session_capacity=2000,
-            app_kwargs=app_kwargs)
+            app_kwargs=app_kwargs, max_file_size=int(float(settings.max_file_mb) * 1_000_000))
     except OSError as e:
         demo.close()
         pipeline.close()

@@ -6,6 +6,7 @@ import json
 import logging
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from ..errors import AskCorpusError, QuestionError
@@ -160,6 +161,45 @@ class ChatService:
             log.exception("showing %r failed", path)
             return {"path": path, "error": f"internal error ({type(err).__name__}); "
                                            "see the server log"}
+
+    # -- adding and removing article files (the Index tab, with --watch) ----------------
+    def corpus_files(self) -> list[str]:
+        """The article files of the live index (one per file, records of JSON files folded)."""
+        stats = self.startup.stats() or {}
+        return sorted({p.split("#", 1)[0] for a in stats.get("articles", [])
+                       for p in a.get("paths") or []})
+
+    def add_files(self, files: Any) -> str:
+        """Save uploaded files into the corpus folder; an HTML line saying what happened."""
+        from .manage import add_files
+
+        items = files if isinstance(files, list) else [files] if files else []
+        uploads = [(str(f), Path(str(f)).name) for f in items if isinstance(f, (str, Path))]
+        if not uploads:
+            return render.render_note("Choose article files to add first.")
+        settings = self.pipeline.settings
+        added, refused = add_files(settings.corpus, uploads,
+                                   int(float(settings.max_file_mb) * 1_000_000))
+        log.info("added to the corpus: %s; refused: %s", added, refused)
+        return render.render_note(
+            (f"Added {', '.join(added)}: the index includes them in a few seconds "
+             "(Refresh to see them)." if added else "Nothing added."), refused)
+
+    def remove_files(self, paths: Any) -> str:
+        """Move article files out of the corpus (into its hidden .askcorpus-removed folder)."""
+        from .manage import TRASH, remove_files
+
+        chosen = [p for p in (paths if isinstance(paths, list) else [paths] if paths else [])
+                  if isinstance(p, str)]
+        if not chosen:
+            return render.render_note("Choose the articles to remove first.")
+        removed, refused = remove_files(self.pipeline.settings.corpus, chosen,
+                                        set(self.corpus_files()))
+        log.info("removed from the corpus: %s; refused: %s", removed, refused)
+        return render.render_note(
+            (f"Removed {', '.join(removed)} (moved to {TRASH}/ in the corpus folder): "
+             "answers stop quoting them in a few seconds." if removed else "Nothing removed."),
+            refused)
 
     def article_html(self, doc_id: Any, spans: Any, focus: Any) -> str:
         """The side panel for one article with the given quotes highlighted."""

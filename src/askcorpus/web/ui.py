@@ -12,6 +12,7 @@ from typing import Any
 
 import gradio as gr
 
+from ..ingest import SUPPORTED
 from . import assets, render
 from .service import ChatService, answer_json
 
@@ -31,9 +32,12 @@ def theme() -> gr.themes.Base:
                           font_mono=assets.FONT_MONO)
 
 
-def build(service: ChatService, *, concurrency: int = 2, mcp: bool = False) -> gr.Blocks:
+def build(service: ChatService, *, concurrency: int = 2, mcp: bool = False,
+          manage: bool = False) -> gr.Blocks:
     """The page. ``concurrency`` bounds how many questions are answered at once (page + API).
-    ``mcp`` adds the MCP tools ``ask`` and ``show`` (gradio serves them at /gradio_api/mcp/)."""
+    ``mcp`` adds the MCP tools ``ask`` and ``show`` (gradio serves them at /gradio_api/mcp/);
+    ``manage`` adds adding / removing article files to the Index tab (``--watch`` then
+    updates the index)."""
 
     def transcript_html(turns: list[dict[str, Any]]) -> str:
         stats = service.startup.stats() or {}
@@ -96,8 +100,15 @@ def build(service: ChatService, *, concurrency: int = 2, mcp: bool = False) -> g
         return (transcript_html([]), [], render.ARTICLE_PLACEHOLDER)
 
     def refresh_stats() -> tuple[Any, ...]:
-        return (render.render_stats(service.startup.stats(refresh=True)),
-                gr.Dropdown(choices=service.filter_choices()))
+        stats = render.render_stats(service.startup.stats(refresh=True))
+        extra = (gr.Dropdown(choices=service.corpus_files(), value=[]),) if manage else ()
+        return (stats, gr.Dropdown(choices=service.filter_choices()), *extra)
+
+    def add_files(files: list[str] | None) -> tuple[Any, ...]:
+        return service.add_files(files), None
+
+    def remove_files(paths: list[str] | None) -> tuple[Any, ...]:
+        return service.remove_files(paths), gr.Dropdown(value=[])
 
     def api_ask(question: str, history: list[str] | None = None, k: int | None = None,
                 mode: str | None = None, filters: list[str] | None = None) -> str:
@@ -153,6 +164,21 @@ def build(service: ChatService, *, concurrency: int = 2, mcp: bool = False) -> g
                     stats = gr.HTML(render.render_stats(service.startup.stats()),
                                     elem_id="ac-stats", js_on_load=None)
                     refresh = gr.Button("Refresh", size="sm", variant="secondary")
+                    if manage:
+                        with gr.Accordion("Add or remove articles", open=False,
+                                          elem_id="ac-manage"):
+                            uploads = gr.File(label="Article files to add", type="filepath",
+                                              file_count="multiple", elem_id="ac-upload",
+                                              file_types=sorted(SUPPORTED))
+                            add = gr.Button("Add to the corpus", size="sm", elem_id="ac-add")
+                            removals = gr.Dropdown(choices=service.corpus_files(), value=[],
+                                                   multiselect=True, label="Articles to remove",
+                                                   info="Moved to .askcorpus-removed/ in the "
+                                                        "corpus folder (undo: move them back)",
+                                                   elem_id="ac-removals")
+                            remove = gr.Button("Remove from the corpus", size="sm",
+                                               variant="stop", elem_id="ac-remove")
+                            note = gr.HTML("", elem_id="ac-manage-note", js_on_load=None)
         timer = gr.Timer(POLL_SECONDS)
 
         # -- wiring -------------------------------------------------------------------------
@@ -184,7 +210,11 @@ def build(service: ChatService, *, concurrency: int = 2, mcp: bool = False) -> g
         transcript.source(open_source, None, [article, tabs], **cheap).then(
             None, js=assets.SCROLL_ARTICLE_JS)
         clear.click(new_chat, None, [transcript, turns, article], **cheap)
-        refresh.click(refresh_stats, None, [stats, filters], **cheap)
+        refresh_out = [stats, filters, *([removals] if manage else [])]
+        refresh.click(refresh_stats, None, refresh_out, **cheap)
+        if manage:
+            add.click(add_files, [uploads], [note, uploads], **cheap)
+            remove.click(remove_files, [removals], [note, removals], **cheap)
 
         gr.api(api_ask, api_name="ask", concurrency_limit=concurrency, concurrency_id="ask")
         if mcp:
