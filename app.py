@@ -1,6 +1,7 @@
 """Start the askcorpus web chat.
 
     python app.py [--corpus corpus/] [--index index/] [--host 127.0.0.1] [--port 7860]
+                  [--mcp] [--watch]
 
 Builds the index in the background when it is missing or stale (progress shows in the page),
 then serves the chat. Any --host other than loopback requires ASKCORPUS_AUTH or
@@ -30,6 +31,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="address to bind; anything but loopback requires a login "
                              "[default: 127.0.0.1]")
     parser.add_argument("--port", type=int, default=7860, help="[default: 7860]")
+    parser.add_argument("--mcp", action="store_true",
+                        help="also serve the MCP tools ask and show at /gradio_api/mcp/")
+    parser.add_argument("--watch", action="store_true",
+                        help="keep the index up to date while articles are added, changed or "
+                             "removed")
     args = parser.parse_args(argv)
 
     from askcorpus.config import Settings
@@ -38,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         serve(Settings.from_env(corpus=args.corpus, index=args.index, store=args.store),
-              host=args.host, port=args.port)
+              host=args.host, port=args.port, mcp=args.mcp, watch=args.watch)
     except AskCorpusError as e:
         print(f"error: {e}", file=sys.stderr)
         return e.exit_code

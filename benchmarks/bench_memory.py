@@ -121,8 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         ready_rss = tree_rss(server.pid)
         from gradio_client import Client
 
-        client = Client(f"http://127.0.0.1:{port}/", verbose=False, analytics_enabled=False,
-                        download_files=False)
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False, analytics_enabled=False)
         for q in questions:
             client.predict(q, api_name="/ask")
         after_rss = tree_rss(server.pid)

@@ -108,6 +108,11 @@ def ask(http: Any, base: str, question: str, timeout: float) -> dict[str, Any]:
                         raise AskError("error event", data[:120])
                     payload = json.loads(data)
                     result = payload[0] if isinstance(payload, list) and payload else payload
+                    if isinstance(result, str):  # /ask returns the JSON text of `ask --json`
+                        try:
+                            result = json.loads(result)
+                        except ValueError:
+                            raise AskError("bad result", data[:120]) from None
                     if not isinstance(result, dict):
                         raise AskError("bad result", data[:120])
                     if "error" in result:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -85,10 +86,17 @@ def start_live_app(settings: Settings, pipeline: Any = None, ready_timeout: floa
 
 
 def api_client(app: Any) -> Any:
-    """A gradio_client for a started app (no telemetry, no downloads)."""
+    """A gradio_client for a started app, as a user builds it (no telemetry)."""
     from gradio_client import Client
 
-    return Client(app.url, verbose=False, analytics_enabled=False, download_files=False)
+    return Client(app.url, verbose=False, analytics_enabled=False)
+
+
+def ask_api(client: Any, *args: Any) -> Any:
+    """``/ask`` through gradio_client: the JSON text of `askcorpus ask --json`, parsed."""
+    reply = client.predict(*args, api_name="/ask")
+    assert isinstance(reply, str), reply
+    return json.loads(reply)
 
 
 @pytest.fixture(scope="module")

@@ -87,8 +87,9 @@ class Watched:
     """A page that blocks and records every request that is not to 127.0.0.1, and records
     dialogs and script errors."""
 
-    def __init__(self, browser: Any) -> None:
-        self.context = browser.new_context(viewport={"width": 1440, "height": 900})
+    def __init__(self, browser: Any, **context: Any) -> None:
+        self.context = browser.new_context(**{"viewport": {"width": 1440, "height": 900},
+                                              **context})
         self.page = self.context.new_page()
         self.external: list[str] = []
         self.dialogs: list[str] = []
@@ -216,6 +217,68 @@ def test_chat_follow_up_and_article_panel(browser: Any, chat_app: Any,
 
         assert w.external == [], w.external
         assert w.dialogs == [] and w.errors == [], (w.dialogs, w.errors)
+    finally:
+        w.close()
+
+
+# Everything visible that sticks out past the right edge of the window (a phone would scroll
+# sideways, or clip it), and whether the page itself is wider than the window.
+OVERFLOW_JS = """() => {
+  const W = window.innerWidth, out = [];
+  for (const e of document.querySelectorAll('body *')) {
+    const r = e.getBoundingClientRect(), cs = getComputedStyle(e);
+    if (r.width && r.height && r.right > W + 1 && cs.visibility !== 'hidden')
+      out.push(`${e.tagName.toLowerCase()}#${e.id}.${String(e.className).split(' ')[0]}`
+               + ` ${Math.round(r.left)}..${Math.round(r.right)}`);
+  }
+  return {scrollWidth: document.documentElement.scrollWidth, innerWidth: W, outside: out}; }"""
+
+
+def assert_fits(page: Any) -> None:
+    fit = page.evaluate(OVERFLOW_JS)
+    assert fit["scrollWidth"] <= fit["innerWidth"], fit
+    assert fit["outside"] == [], fit
+
+
+def test_phone_width_has_no_horizontal_overflow(browser: Any, chat_app: Any,
+                                                 real_index: Settings) -> None:
+    """390 x 844 (a phone): nothing sticks out to the right after an answer and with the
+    article open; the buttons are whole and work; file names do not break mid-word."""
+    w = Watched(browser, viewport={"width": 390, "height": 844}, is_mobile=True,
+                has_touch=True, device_scale_factor=2)
+    try:
+        page = w.page
+        page.goto(chat_app.url)
+        w.wait_ready()
+        assert_fits(page)
+        for button in ("#ac-send", "#ac-clear"):
+            box = page.locator(button).bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, (button, box)
+
+        page.locator(INPUT).first.fill(NK_QUESTION)
+        page.locator("#ac-send").click()  # a tap on the Ask button, not the Enter key
+        turn = w.wait_turn(1)
+        assert "12,000" in " ".join(turn.locator(".ac-quote").all_inner_texts())
+        assert_fits(page)
+        page.screenshot(path=str(ARTIFACTS / "phone-chat.png"))
+        one_line = page.evaluate("""() => [...document.querySelectorAll('#ac-transcript .ac-path')]
+          .filter((e) => e.getBoundingClientRect().height
+                         > 2 * parseFloat(getComputedStyle(e).fontSize))
+          .map((e) => e.textContent)""")
+        assert one_line == [], f"file names broken over lines: {one_line}"
+        card = turn.locator(".ac-answer").bounding_box()
+        for link in turn.locator(".ac-open").all():
+            box = link.bounding_box()
+            assert box and box["x"] + box["width"] <= card["x"] + card["width"], box
+
+        check_article_panel(w, turn.locator(".ac-src").first, real_index.corpus)
+        assert_fits(page)
+        page.screenshot(path=str(ARTIFACTS / "phone-article.png"))
+
+        page.locator("#ac-clear").click()  # "New chat" is reachable and works
+        page.wait_for_function(
+            "() => !document.querySelector('#ac-transcript .ac-turn')", timeout=10_000)
+        assert w.external == [] and w.errors == [], (w.external, w.errors)
     finally:
         w.close()
 

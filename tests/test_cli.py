@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -54,10 +55,10 @@ def test_ask_json_and_text(real_index: Settings) -> None:
 def test_ask_many_from_stdin(real_index: Settings) -> None:
     questions = "What did Iran send to Russia?\n\nWhich newspaper reported the Polish plan?\n"
     r = _run("ask", "-", "--index", str(real_index.index), "--json", input=questions)
-    assert r.exit_code == 0, r.output
     answers = [json.loads(x) for x in r.output.strip().splitlines()]
     assert [a["question"] for a in answers] == ["What did Iran send to Russia?",
                                                 "Which newspaper reported the Polish plan?"]
+    assert r.exit_code == (0 if all(a["answered"] for a in answers) else 3), r.output
 
 
 def test_info(real_index: Settings) -> None:
@@ -90,3 +91,79 @@ def test_question_starting_with_a_dash_is_a_question(real_index: Settings) -> No
     r = _run("ask", "-5 troops?", "--index", str(real_index.index), "--json", "-k", "1")
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["question"] == "-5 troops?"
+
+
+# ------------------------------------------------------------------------------ conventions
+NK = "How many North Korean soldiers are fighting for Russia?"
+OFF_TOPIC = "What is the recipe for banana bread?"
+
+
+def test_version() -> None:
+    from importlib.metadata import version
+
+    import askcorpus
+
+    proc = subprocess.run([sys.executable, "-m", "askcorpus", "--version"], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    assert proc.stdout == f"askcorpus {askcorpus.__version__}\n"
+    assert askcorpus.__version__ == version("askcorpus")
+
+
+def test_exit_status_tells_answered_from_not_answered(real_index: Settings) -> None:
+    index = ["--index", str(real_index.index)]
+    r = _run("ask", NK, *index, "--json")
+    assert r.exit_code == 0 and json.loads(r.output)["answered"] is True
+    r = _run("ask", OFF_TOPIC, *index, "--json")
+    assert r.exit_code == 3, r.output  # still a full answer on stdout
+    off = json.loads(r.output)
+    assert off["answered"] is False and off["message"] == "No article in the corpus answers this."
+    r = _run("ask", OFF_TOPIC, *index)
+    assert r.exit_code == 3 and "No article in the corpus answers this." in r.output
+    r = _run("ask", "-", *index, "--json", input=f"{NK}\n{OFF_TOPIC}\n")
+    assert r.exit_code == 3 and [json.loads(x)["answered"] for x in
+                                 r.output.splitlines()] == [True, False]
+    r = _run("ask", "-", *index, "--json", input=f"{OFF_TOPIC}\n\n{'x' * 3000}\n")
+    assert r.exit_code == 1  # an error outranks an unanswered question
+    r = _run("ask", "-", *index, "--json", input=f"{NK}\n")
+    assert r.exit_code == 0
+    r = _run("ask", "   ", *index)
+    assert r.exit_code == 2 and "the question is empty" in r.output
+    r = _run("show", "no-such-article.txt", *index)
+    assert r.exit_code == 2 and "no article 'no-such-article.txt'" in r.output
+    r = _run("ask", NK, "--index", str(real_index.index.parent / "no-index-here"))
+    assert r.exit_code == 1 and "run `askcorpus index` first" in r.output
+
+
+def test_exit_statuses_are_documented() -> None:
+    from askcorpus.cli import NOT_ANSWERED
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("**Exit status.**", 1)[1].split("\n\n", 1)[0]
+    for code, words in ((0, "answered"), (1, "error"), (2, "unusable"),
+                        (NOT_ANSWERED, "no article")):
+        assert re.search(rf"`{code}`[^`]*{words}", section, re.I), (code, section)
+
+
+def test_ask_markdown(real_index: Settings) -> None:
+    from askcorpus.markdown import escape
+
+    index = ["--index", str(real_index.index)]
+    as_json = json.loads(_run("ask", NK, *index, "--json", "-k", "3").output)
+    r = _run("ask", NK, *index, "--format", "markdown", "-k", "3")
+    assert r.exit_code == 0, r.output
+    md = r.output
+    assert md.startswith(f"## {NK}\n\n")
+    assert as_json["quotes"]
+    for q in as_json["quotes"]:
+        block = f"> {escape(q['text'])}\n>\n> — "
+        assert block in md
+        line = md.split(block, 1)[1].split("\n", 1)[0]
+        assert f"`{q['path']}`, characters {q['start']}–{q['end']}" in line
+        assert q["outlet"] is None or q["outlet"] in line
+        if q["flags"]:
+            assert f"> ⚑ {', '.join(q['flags'])}: “" in md
+    r = _run("ask", OFF_TOPIC, *index, "--format", "markdown")
+    assert r.exit_code == 3 and "**No article in the corpus answers this.**" in r.output
+    r = _run("ask", NK, *index, "--json", "--format", "markdown")
+    assert r.exit_code == 2 and "contradict" in r.output

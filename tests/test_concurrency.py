@@ -28,7 +28,7 @@ from askcorpus.errors import IndexLockedError
 from askcorpus.indexer import build_index
 from askcorpus.pipeline import Pipeline
 from askcorpus.store import CURRENT, current_generation, open_index
-from tests.conftest import api_client, start_live_app
+from tests.conftest import api_client, ask_api, start_live_app
 from tests.fakes import FakeEmbedder, word_counter
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -149,7 +149,7 @@ def test_a_killed_writer_releases_the_lock(fake_settings: Settings, tmp_path: Pa
 def _ask_loop(client: Any, stop: threading.Event, log: list[tuple[float, Any]]) -> None:
     while not stop.is_set():
         try:
-            result = client.predict(NK, api_name="/ask")
+            result = ask_api(client, NK)
         except Exception as e:  # recorded, and fails the test below
             result = {"exception": f"{type(e).__name__}: {e}"}
         log.append((time.monotonic(), result))
@@ -228,7 +228,7 @@ def test_real_server_during_a_real_cli_rebuild(real_index: Settings, tmp_path: P
     log: list[tuple[float, Any]] = []
     asker = threading.Thread(target=_ask_loop, args=(client, stop, log), daemon=True)
     try:
-        old = _shape(client.predict(NK, api_name="/ask"))
+        old = _shape(ask_api(client, NK))
         assert any("12,000" in q[3] for q in old)
         p = settings.corpus / "003_40e451d91cf98c43.txt"
         p.write_text(p.read_text(encoding="utf-8").replace("12,000", "15,000"),

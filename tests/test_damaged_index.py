@@ -26,7 +26,7 @@ from askcorpus.errors import IndexCorruptError, IndexMissingError
 from askcorpus.indexer import build_index
 from askcorpus.pipeline import Pipeline
 from askcorpus.store import CURRENT, MANIFEST, REBUILD_HINT, open_index
-from tests.conftest import api_client, start_live_app
+from tests.conftest import api_client, ask_api, start_live_app
 from tests.fakes import FakeEmbedder, word_counter
 
 QUESTIONS = ["How many North Korean troops may be involved?", "What did Iran provide to Russia?"]
@@ -182,7 +182,7 @@ def test_the_web_app_repairs_a_damaged_index_at_start(pristine: tuple[Settings, 
                          ready_timeout=120)
     client = api_client(app)
     try:
-        result = client.predict(QUESTIONS[0], api_name="/ask")
+        result = ask_api(client, QUESTIONS[0])
     finally:
         client.close()
         app.close()

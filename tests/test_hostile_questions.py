@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from askcorpus.config import Settings
 from askcorpus.errors import QuestionError
 from askcorpus.types import Answer
-from tests.conftest import api_client
+from tests.conftest import api_client, ask_api
 
 ROOT = Path(__file__).resolve().parents[1]
 NK = "How many North Korean soldiers are fighting for Russia?"
@@ -179,8 +179,10 @@ def test_cli_answers_every_other_case(real_index: Settings) -> None:
     for name in ("sql", "cjk"):
         question = next(c[1] for c in answers if c[0] == name)
         proc = _cli([question], real_index.index)
-        assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
-        check_answer(json.loads(proc.stdout), real_index.corpus)
+        assert "Traceback" not in proc.stderr, proc.stderr
+        result = json.loads(proc.stdout)
+        assert proc.returncode == (0 if result["answered"] else 3), proc.stderr
+        check_answer(result, real_index.corpus)
     batch = "".join(q.replace("\n", " ") + "\n" for _, q, _ in answers)
     batch += "\x01\x02\n" + "x" * 100_000 + "\n"  # refused in a batch: an error line each
     proc = subprocess.run([sys.executable, "-m", "askcorpus", "ask", "-", "--index",
@@ -216,7 +218,7 @@ def web(live_app: Any) -> Any:
 @pytest.mark.parametrize(("name", "question", "expected"), CASES, ids=IDS)
 def test_web_api(web: Any, real_index: Settings, name: str, question: str,
                  expected: str | None) -> None:
-    result = web.predict(question, api_name="/ask")
+    result = ask_api(web, question)
     if expected is not None:
         assert set(result) == {"question", "error"}, result
         assert expected in result["error"] and "\n" not in result["error"]
@@ -257,7 +259,7 @@ def test_web_api_raw_http_with_odd_json(live_app: Any, real_index: Settings,
     assert event in ("complete", "error") and payload is not None
     assert "Traceback" not in payload and 'File "' not in payload
     if event == "complete":
-        result = json.loads(payload)[0]
+        result = json.loads(json.loads(payload)[0])  # /ask returns the JSON text
         if "error" in result:
             assert set(result) == {"question", "error"} and "\n" not in result["error"]
         else:

@@ -20,6 +20,7 @@ from askcorpus.config import Settings
 from askcorpus.errors import AskCorpusError, IndexLockedError
 from askcorpus.web import auth
 from askcorpus.web.startup import Startup
+from tests.conftest import ask_api
 
 ROOT = Path(__file__).resolve().parents[1]
 NK_QUESTION = "How many North Korean soldiers are fighting for Russia?"
@@ -53,7 +54,7 @@ def served(real_index: Settings) -> Iterator[Any]:
 def client(served: Any) -> Iterator[Any]:
     from gradio_client import Client
 
-    c = Client(served.url, verbose=False, analytics_enabled=False, download_files=False)
+    c = Client(served.url, verbose=False, analytics_enabled=False)
     yield c
     c.close()
 
@@ -66,7 +67,7 @@ def original_text(settings: Settings, path: str) -> str:
 @pytest.mark.integration
 def test_ask_answers_with_a_verbatim_quote_at_the_right_offsets(client: Any,
                                                                 real_index: Settings) -> None:
-    result = client.predict(NK_QUESTION, api_name="/ask")
+    result = ask_api(client, NK_QUESTION)
     assert result["answered"] is True, result
     hits = [q for q in result["quotes"] if "12,000" in q["text"]]
     assert hits, result["quotes"]
@@ -80,10 +81,36 @@ def test_ask_answers_with_a_verbatim_quote_at_the_right_offsets(client: Any,
 
 @pytest.mark.integration
 def test_ask_returns_exactly_answer_to_dict(client: Any, served: Any) -> None:
-    result = client.predict(NK_QUESTION, [], 3, "bm25", None, api_name="/ask")
+    result = ask_api(client, NK_QUESTION, [], 3, "bm25", None)
     expected = served.pipeline.ask(NK_QUESTION, k=3, mode="bm25").to_dict()
     assert result == json.loads(json.dumps(expected))
     assert len(result["quotes"]) <= 3 and result["mode"] == "bm25"
+
+
+@pytest.mark.integration
+def test_a_plain_client_gets_the_line_ask_json_prints(served: Any,
+                                                      real_index: Settings) -> None:
+    """No client options at all (the README's case): gradio_client downloads any dict with a
+    "path" in a result, so /ask answers with text, the very line `askcorpus ask --json`
+    prints, and parsing it gives the same object."""
+    from click.testing import CliRunner
+    from gradio_client import Client
+
+    from askcorpus.cli import main
+
+    c = Client(served.url)
+    try:
+        reply = c.predict(NK_QUESTION, api_name="/ask")
+    finally:
+        c.close()
+    cli = CliRunner().invoke(main, ["ask", NK_QUESTION, "--json", "--index",
+                                    str(real_index.index)], catch_exceptions=False)
+    assert cli.exit_code == 0, cli.output
+    assert reply == cli.output.rstrip("\n")
+    answer = json.loads(reply)
+    assert answer["answered"] is True and answer["quotes"]
+    assert all(isinstance(q["path"], str) and not Path(q["path"]).is_absolute()
+               for q in answer["quotes"])
 
 
 @pytest.mark.integration
@@ -98,9 +125,9 @@ def test_ask_is_listed_with_optional_parameters(client: Any) -> None:
 
 @pytest.mark.integration
 def test_history_resolves_a_follow_up(client: Any) -> None:
-    alone = client.predict(FOLLOW_UP, api_name="/ask")
+    alone = ask_api(client, FOLLOW_UP)
     assert "resolved_question" not in alone
-    followed = client.predict(FOLLOW_UP, [MACRON_QUESTION], api_name="/ask")
+    followed = ask_api(client, FOLLOW_UP, [MACRON_QUESTION])
     assert "NATO troops" in followed["resolved_question"]
     # answered or not is the engine's call; what it quotes must be about the resolved question
     passages = followed["quotes"] + followed["related"]
@@ -109,8 +136,7 @@ def test_history_resolves_a_follow_up(client: Any) -> None:
 
 @pytest.mark.integration
 def test_filters_restrict_the_sources(client: Any) -> None:
-    result = client.predict(NK_QUESTION, None, 5, "hybrid", ["www.independent.co.uk"],
-                            api_name="/ask")
+    result = ask_api(client, NK_QUESTION, None, 5, "hybrid", ["www.independent.co.uk"])
     quotes = result["quotes"] + result["related"]
     assert quotes and {q["outlet"] for q in quotes} == {"www.independent.co.uk"}
 
@@ -125,7 +151,7 @@ def test_filters_restrict_the_sources(client: Any) -> None:
 ])
 def test_bad_input_is_an_error_field_not_a_traceback(client: Any, args: tuple[Any, ...],
                                                      needle: str) -> None:
-    result = client.predict(*args, api_name="/ask")
+    result = ask_api(client, *args)
     assert set(result) == {"question", "error"}, result
     assert result["question"] == args[0]
     assert needle in result["error"] and "Traceback" not in result["error"]
@@ -140,8 +166,8 @@ def test_two_clients_keep_separate_conversations(served: Any) -> None:
         page, *_ = c.predict(5, "hybrid", [], api_name="/chat_answer")
         return str(page)
 
-    a = Client(served.url, verbose=False, analytics_enabled=False, download_files=False)
-    b = Client(served.url, verbose=False, analytics_enabled=False, download_files=False)
+    a = Client(served.url, verbose=False, analytics_enabled=False)
+    b = Client(served.url, verbose=False, analytics_enabled=False)
     try:
         first = ask(a, MACRON_QUESTION)
         assert first.count('class="ac-turn"') == 1 and "ac-answer" in first
@@ -168,13 +194,12 @@ def test_a_configured_login_is_enforced(served: Any) -> None:
     try:
         assert app.login_required
         with pytest.raises(AuthenticationError, match="credentials were not provided"):
-            Client(app.url, verbose=False, analytics_enabled=False, download_files=False)
+            Client(app.url, verbose=False, analytics_enabled=False)
         with pytest.raises((AuthenticationError, ValueError), match="Could not login"):
             Client(app.url, auth=("alice", "wrong"), verbose=False, analytics_enabled=False)
-        c = Client(app.url, auth=("alice", "s3cr:et"), verbose=False, analytics_enabled=False,
-                   download_files=False)
+        c = Client(app.url, auth=("alice", "s3cr:et"), verbose=False, analytics_enabled=False)
         assert app.wait_ready(60)
-        assert c.predict(NK_QUESTION, api_name="/ask")["answered"] is True
+        assert ask_api(c, NK_QUESTION)["answered"] is True
         c.close()
     finally:
         app.demo.close()  # the pipeline belongs to `served`

@@ -42,8 +42,14 @@ def _run(fn: Callable[[], Any]) -> Any:
         sys.exit(130)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="askcorpus")
+NOT_ANSWERED = 3  # `ask`: the exit status when no article answers (the answer is still printed)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]},
+             epilog="Exit status: 0 done (`ask`: answered), 1 error, 2 bad usage or unusable "
+                    f"question, {NOT_ANSWERED} (`ask`) no article in the corpus answers.")
+@click.version_option(package_name="askcorpus", prog_name="askcorpus",
+                      message="%(prog)s %(version)s")
 def main() -> None:
     """Ask questions of a folder of news articles; get verbatim, attributed quotes."""
     force_offline()
@@ -83,8 +89,11 @@ class _Bars:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @click.option("--device", default=None, help="auto | cpu | cuda | cuda:N [default: auto].")
 @click.option("--batch-size", type=int, default=None, help="Chunks per embedding batch.")
+@click.option("--watch", is_flag=True,
+              help="Then keep watching the corpus: after each burst of changes, update the "
+                   "index (only changed articles are embedded). Ctrl-C stops.")
 def index_cmd(corpus: Path | None, index_dir: Path | None, store: str | None, rebuild: bool,
-              as_json: bool, device: str | None, batch_size: int | None) -> None:
+              as_json: bool, device: str | None, batch_size: int | None, watch: bool) -> None:
     """Build or update the index of a corpus folder (only changed articles are embedded)."""
     from .pipeline import Pipeline
 
@@ -97,10 +106,15 @@ def index_cmd(corpus: Path | None, index_dir: Path | None, store: str | None, re
         where = _run(lambda: pipeline.backend.location)
     finally:
         bars.close()
+    _print_summary(summary, where, as_json)
+    if watch:
+        _watch(pipeline, settings, where, as_json)
+
+
+def _print_summary(s: Any, where: str, as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps(summary.as_dict(), ensure_ascii=False))
+        click.echo(json.dumps(s.as_dict(), ensure_ascii=False))
         return
-    s = summary
     state = "up to date" if s.up_to_date else f"written ({s.generation}, {s.vector_index})"
     click.echo(f"index {where}: {state}")
     click.echo(f"  documents {s.documents}  chunks {s.chunks}  embedded {s.embedded} "
@@ -112,6 +126,29 @@ def index_cmd(corpus: Path | None, index_dir: Path | None, store: str | None, re
         click.echo(f"  skipped {item['path']}: {item['reason']}")
     if len(s.skipped) > 20:
         click.echo(f"  … and {len(s.skipped) - 20} more (see --json)")
+
+
+def _watch(pipeline: Any, settings: Settings, where: str, as_json: bool) -> None:
+    """Update the index after each burst of changes in the corpus, until Ctrl-C."""
+    from .watch import changes
+
+    click.echo(f"watching {settings.corpus} for changes (Ctrl-C to stop)", err=True)
+    try:
+        for paths in changes(settings.corpus, index=None if settings.store else settings.index):
+            shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5
+                                            else "")
+            click.echo(f"changed: {shown}", err=True)
+            try:
+                summary = pipeline.index()
+            except AskCorpusError as e:  # e.g. another `index` holds the lock: next time
+                click.echo(f"error: {e}", err=True)
+                continue
+            _print_summary(summary, where, as_json)
+    except KeyboardInterrupt:
+        pass
+    except AskCorpusError as e:
+        _fail(e)
+    click.echo("stopped watching", err=True)
 
 
 # ------------------------------------------------------------------------------ ask
@@ -148,17 +185,28 @@ def _print_answer(answer: dict[str, Any]) -> None:
               help="Number of quotes [default: 5].")
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25", "rerank"]), default=None,
               help="Retrieval mode [default: hybrid]; rerank needs ASKCORPUS_RERANKER.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per question (JSON Lines).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default=None,
+              help="text (for the terminal), json (one object per question, JSON Lines) or "
+                   "markdown (block quotes with their sources, to paste) [default: text].")
+@click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
 def ask_cmd(question: str, index_dir: Path | None, store: str | None, top_k: int | None,
-            mode: str | None, as_json: bool) -> None:
-    """Answer QUESTION with quotes; QUESTION '-' reads one question per line from stdin."""
+            mode: str | None, fmt: str | None, as_json: bool) -> None:
+    """Answer QUESTION with quotes; QUESTION '-' reads one question per line from stdin.
+
+    Exit status: 0 answered, 3 no article in the corpus answers (the reply and the closest
+    passages are still printed), 2 the question is unusable, 1 any other error. With '-':
+    1 if any question failed, else 3 if any went unanswered, else 0.
+    """
     from .pipeline import Pipeline
 
+    if as_json and fmt not in (None, "json"):
+        raise click.UsageError(f"--json and --format {fmt} contradict each other")
+    fmt = "json" if as_json else (fmt or "text")
     pipeline = Pipeline(_run(lambda: _settings(index=index_dir, store=store)))
     if question == "-" and hasattr(sys.stdin, "reconfigure"):
         sys.stdin.reconfigure(errors="replace")  # a bad byte is one odd character, not a crash
     questions = (line.rstrip("\n") for line in sys.stdin) if question == "-" else iter([question])
-    status = 0
+    failed = unanswered = False
     for q in questions:
         if question == "-" and not q.strip():
             continue
@@ -167,15 +215,20 @@ def ask_cmd(question: str, index_dir: Path | None, store: str | None, top_k: int
         except AskCorpusError as e:
             if question != "-":
                 _fail(e)
-            click.echo(json.dumps({"question": q, "error": str(e)}) if as_json
-                       else f"error: {e}", err=not as_json)
-            status = 1
+            click.echo(json.dumps({"question": q, "error": str(e)}) if fmt == "json"
+                       else f"error: {e}", err=fmt != "json")
+            failed = True
             continue
-        if as_json:
+        unanswered = unanswered or not answer["answered"]
+        if fmt == "json":
             click.echo(json.dumps(answer, ensure_ascii=False))
+        elif fmt == "markdown":
+            from .markdown import answer_markdown
+
+            click.echo(answer_markdown(answer))
         else:
             _print_answer(answer)
-    sys.exit(status)
+    sys.exit(1 if failed else NOT_ANSWERED if unanswered else 0)
 
 
 # ------------------------------------------------------------------------------ show
@@ -344,13 +397,18 @@ def eval_cmd(questions: Path | None, index_dir: Path | None, store: str | None, 
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to bind; anything but loopback requires a login.")
 @click.option("--port", type=int, default=7860, show_default=True)
+@click.option("--mcp", is_flag=True,
+              help="Also serve the MCP tools ask and show at /gradio_api/mcp/ (streamable "
+                   "HTTP; with a login, HTTP Basic credentials of a configured user).")
+@click.option("--watch", is_flag=True,
+              help="Keep the index up to date while articles are added, changed or removed.")
 def serve_cmd(corpus: Path | None, index_dir: Path | None, store: str | None, host: str,
-              port: int) -> None:
+              port: int, mcp: bool, watch: bool) -> None:
     """Start the web chat (building the index first if it is missing or stale)."""
     from .web import serve
 
     _run(lambda: serve(_settings(corpus=corpus, index=index_dir, store=store), host=host,
-                       port=port))
+                       port=port, mcp=mcp, watch=watch))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -60,6 +60,9 @@ FOCUS_INPUT_JS = ("() => { setTimeout(() => document.querySelector("
 _IDS = {"%T": "#ac-transcript", "%A": "#ac-article", "%S": "#ac-stats", "%H": "#ac-header"}
 _CSS = r"""
 .gradio-container { width: 100% !important; max-width: 1500px !important; margin: 0 auto !important; }
+/* gradio pads the page by 32px a side; on a phone (390px) that is a sixth of the width */
+.gradio-container > .main.app { padding-left: clamp(6px, 5vw - 14px, 32px) !important;
+  padding-right: clamp(6px, 5vw - 14px, 32px) !important; }
 #ac-header { align-items: center; gap: 12px; margin-bottom: 2px; flex-wrap: nowrap; }
 #ac-brand { flex: 1 1 auto; }
 #ac-status { flex: 0 1 auto; min-width: 0; }
@@ -214,11 +217,29 @@ _CSS = r"""
   border-bottom: 1px solid var(--border-color-primary); font-size: .88rem; }
 %S .ac-stats li .ac-muted { font-size: .78rem; }
 %S .ac-stats h4 { margin: 8px 0 4px; font-size: .85rem; }
+#ac-manage-note .ac-note p { margin: 6px 0 0; font-size: .85rem; }
+#ac-manage-note .ac-problems { margin: 4px 0 0; padding-left: 18px; font-size: .8rem; color: #b91c1c;
+  overflow-wrap: anywhere; }
 @media (max-width: 900px) {
   #ac-transcript.block { height: 65vh; }
 %A .ac-article, %A .ac-empty-panel { height: 70vh; }
   #ac-header { flex-wrap: wrap; }
   %H .ac-status { justify-content: flex-start; }
+}
+/* Phones: nothing may stick out to the right (the page would scroll sideways or clip). */
+@media (max-width: 600px) {
+  #ac-transcript.block { padding: 10px 8px; height: 60vh; min-height: 300px; }
+  #ac-input { flex-wrap: wrap !important; }
+  #ac-question { flex: 1 1 100% !important; min-width: 0 !important; }
+  #ac-send, #ac-clear { flex: 1 1 0 !important; min-width: 0 !important; width: auto !important; }
+  %T .ac-bubble { max-width: 92%; }
+  %T .ac-answer { padding: 10px 10px 6px; }
+  %T .ac-src { grid-template-columns: minmax(0, 1fr); }
+  %T .ac-open { grid-column: 1; grid-row: auto; justify-self: start; }
+  %T .ac-quote-foot { margin-left: 10px; }
+  %T .ac-quote { padding-left: 10px; }
+  %A .ac-article-head { padding: 10px 12px 8px; }
+  %A .ac-article-text { padding: 12px 12px 40px; }
 }
 """
 CSS = _CSS

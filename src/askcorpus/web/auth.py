@@ -7,10 +7,13 @@ ignored). Both may be given; the users are merged.
 
 from __future__ import annotations
 
+import base64
 import hmac
 import ipaddress
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from ..errors import AskCorpusError
 
@@ -96,3 +99,44 @@ def auth_for(host: str, env: Mapping[str, str]) -> Callable[[str, str], bool] | 
     raise AskCorpusError(
         f"refusing to serve on {host} without a login: set {AUTH_ENV}=user:password "
         f"(or {AUTH_FILE_ENV}=file with user:password lines), or bind 127.0.0.1")
+
+
+MCP_PATH = re.compile(r"(?:^|/)gradio_api/mcp(?:/|$)")
+_DENIED = (b'{"error": "log in: send the header Authorization: Basic base64(user:password) '
+           b'of a user from ASKCORPUS_AUTH / ASKCORPUS_AUTH_FILE"}')
+
+
+class McpLogin:
+    """ASGI middleware: with a login configured, requests to gradio's MCP server need HTTP
+    Basic credentials of a configured user. (Gradio's login is a browser cookie, which MCP
+    clients do not have, and gradio does not check it on its MCP routes.)"""
+
+    def __init__(self, app: Any, check: Callable[[str, str], bool]) -> None:
+        self.app = app
+        self.check = check
+
+    def allowed(self, headers: list[tuple[bytes, bytes]]) -> bool:
+        value = next((v for k, v in headers if k.lower() == b"authorization"), b"")
+        scheme, _, token = value.partition(b" ")
+        if scheme.lower() != b"basic":
+            return False
+        try:
+            user, sep, password = base64.b64decode(token.strip(), validate=True) \
+                .decode("utf-8").partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return False
+        return bool(sep) and self.check(user, password)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] in ("http", "websocket") and MCP_PATH.search(scope.get("path", "")) \
+                and not self.allowed(scope.get("headers") or []):
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1008})
+                return
+            await send({"type": "http.response.start", "status": 401, "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(_DENIED)).encode()),
+                (b"www-authenticate", b'Basic realm="askcorpus MCP", charset="UTF-8"')]})
+            await send({"type": "http.response.body", "body": _DENIED})
+            return
+        await self.app(scope, receive, send)

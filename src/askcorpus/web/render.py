@@ -279,6 +279,13 @@ def render_answer(answer: Mapping[str, Any]) -> str:
     return "".join(parts)
 
 
+def render_note(message: str, problems: Sequence[str] = ()) -> str:
+    """A one-line note under a form, with any problems listed after it."""
+    items = "".join(f"<li>{esc(x)}</li>" for x in problems)
+    return (f'<div class="ac-note"><p>{esc(message)}</p>'
+            + (f'<ul class="ac-problems">{items}</ul>' if items else "") + "</div>")
+
+
 def render_error(message: str) -> str:
     return (f'<div class="ac-error" role="alert"><strong>Cannot answer:</strong> '
             f"{esc(message)}</div>")

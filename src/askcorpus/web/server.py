@@ -57,6 +57,7 @@ class RunningApp:
     login_required: bool
     concurrency: int = 0  # questions answered at once
     max_queue: int = 0  # requests that may wait
+    watcher: Any = None  # the CorpusWatcher of `--watch`, if any
 
     def wait_ready(self, timeout: float = 300.0) -> bool:
         """Block until indexing and model loading finished; True when the chat is ready."""
@@ -64,6 +65,8 @@ class RunningApp:
         return self.startup.ready
 
     def close(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
         self.demo.close()
         self.pipeline.close()
 
@@ -71,8 +74,13 @@ class RunningApp:
 def start(settings: Settings, host: str = "127.0.0.1", port: int = 7860, *,
           env: Mapping[str, str] | None = None, pipeline: Any | None = None,
           quiet: bool = True, concurrency: int | None = None,
-          max_queue: int | None = None) -> RunningApp:
+          max_queue: int | None = None, mcp: bool = False, watch: bool = False,
+          watch_debounce_ms: int | None = None) -> RunningApp:
     """Check the login policy, build the page, listen, and start indexing in the background.
+
+    ``mcp`` also serves the MCP tools ``ask`` and ``show`` at /gradio_api/mcp/ (streamable
+    HTTP); with a login configured they need HTTP Basic credentials of a configured user.
+    ``watch`` keeps the index up to date while articles are added, changed or removed.
 
     ``concurrency`` (questions answered at once) and ``max_queue`` (requests waiting) default
     to ``ASKCORPUS_WEB_CONCURRENCY`` / ``ASKCORPUS_WEB_QUEUE``, else min(4, cores) and 64.
@@ -91,23 +99,70 @@ def start(settings: Settings, host: str = "127.0.0.1", port: int = 7860, *,
 
     pipeline = pipeline if pipeline is not None else Pipeline(settings)
     startup = Startup(pipeline)
-    demo = build(ChatService(pipeline, startup), concurrency=n)
+    demo = build(ChatService(pipeline, startup, concurrency=n), concurrency=n, mcp=mcp,
+                 manage=watch)
+    app_kwargs: dict[str, Any] = {}
+    if mcp and auth is not None:
+        from starlette.middleware import Middleware
+
+        from .auth import McpLogin
+
+        app_kwargs["middleware"] = [Middleware(McpLogin, check=auth)]
     try:
         _, url, _ = demo.queue(default_concurrency_limit=n, max_size=queue_size).launch(
             server_name=host, server_port=port, share=False, prevent_thread_lock=True,
             quiet=quiet, inbrowser=False, auth=auth,
             auth_message="askcorpus: log in with a user from ASKCORPUS_AUTH / ASKCORPUS_AUTH_FILE",
             theme=theme(), css=_css(), footer_links=["api"], ssr_mode=False,
-            enable_monitoring=False, run_history=False, mcp_server=False, pwa=False,
-            show_error=False, max_threads=40, state_session_capacity=2000)
+            enable_monitoring=False, run_history=False, mcp_server=mcp, pwa=False,
+            show_error=False, max_threads=40, state_session_capacity=2000,
+            app_kwargs=app_kwargs, max_file_size=int(float(settings.max_file_mb) * 1_000_000))
     except OSError as e:
         demo.close()
         pipeline.close()
         raise AskCorpusError(f"cannot listen on {host}:{port} ({_first_line(e)}); "
                              "choose another --port") from None
+    except ImportError as e:  # gradio[mcp] missing
+        demo.close()
+        pipeline.close()
+        raise AskCorpusError(f"cannot serve MCP ({_first_line(e)}); install it with "
+                             "pip install 'gradio[mcp]'") from None
+    if mcp and not getattr(demo, "mcp_server", False):
+        why = getattr(demo, "mcp_error", None) or "gradio did not start it"
+        demo.close()
+        pipeline.close()
+        raise AskCorpusError(f"cannot serve MCP: {_first_line(RuntimeError(why))}")
     startup.start()
+    watcher = None
+    if watch:
+        from ..watch import DEBOUNCE_MS, CorpusWatcher
+
+        watcher = CorpusWatcher(settings.corpus, _updater(pipeline, startup),
+                                index=None if settings.store else settings.index,
+                                debounce_ms=watch_debounce_ms or DEBOUNCE_MS).start()
     return RunningApp(url=url, demo=demo, startup=startup, pipeline=pipeline,
-                      login_required=auth is not None, concurrency=n, max_queue=queue_size)
+                      login_required=auth is not None, concurrency=n, max_queue=queue_size,
+                      watcher=watcher)
+
+
+def _updater(pipeline: Any, startup: Startup) -> Callable[[list[str]], None]:
+    """What `--watch` runs after a burst of changes: an incremental index update, which the
+    shared Pipeline then serves (it switches to a newer generation by itself)."""
+
+    def update(paths: list[str]) -> None:
+        startup.done.wait()  # the start-up indexing first
+        try:
+            s = pipeline.index()
+        except AskCorpusError as e:
+            log.warning("corpus changed (%s) but the index was not updated: %s",
+                        ", ".join(paths[:5]), e)
+            return
+        startup.stats(refresh=True)
+        log.info("corpus changed (%s): %d articles embedded, %d removed; %d articles, %s",
+                 ", ".join(paths[:5]) + (" …" if len(paths) > 5 else ""), s.embedded,
+                 s.removed, s.documents, "index up to date" if s.up_to_date else s.generation)
+
+    return update
 
 
 def _where(settings: Settings) -> str:
@@ -119,14 +174,22 @@ def _where(settings: Settings) -> str:
     return str(settings.index)
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, *,
+          mcp: bool = False, watch: bool = False) -> None:
     """Run the web chat until interrupted (Ctrl-C). See docs/WEB.md."""
     _log_to_stderr()
-    app = start(settings, host, port)
+    app = start(settings, host, port, mcp=mcp, watch=watch)
     login = " (login required)" if app.login_required else ""
     print(f"askcorpus web chat on {app.url}{login}  ·  corpus {settings.corpus}  ·  "
           f"index {_where(settings)}  ·  {app.concurrency} answers at once, {app.max_queue} "
           "may wait  ·  Ctrl-C to stop", file=sys.stderr, flush=True)
+    if mcp:
+        auth = " (HTTP Basic login required)" if app.login_required else ""
+        print(f"MCP tools ask, show at {app.url.rstrip('/')}/gradio_api/mcp/{auth}",
+              file=sys.stderr, flush=True)
+    if watch:
+        print(f"watching {settings.corpus}: the index follows added, changed and removed "
+              "articles", file=sys.stderr, flush=True)
     try:
         while app.demo.is_running:
             time.sleep(0.2)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
-from ..errors import AskCorpusError
+from ..errors import AskCorpusError, QuestionError
 from . import render
 from .startup import Startup
 
@@ -14,6 +17,8 @@ log = logging.getLogger("askcorpus.web")
 
 MODES = ("hybrid", "dense", "bm25")
 MAX_HISTORY = 20  # previous questions passed on for follow-up resolution
+SHOW_CONTEXT = 600  # characters of article shown either side of a quote by show()
+MAX_SHOW_CONTEXT = 20_000
 
 # Questions the shipped corpus answers (shown on the welcome screen when it is indexed).
 SEED_EXAMPLES = (
@@ -24,6 +29,11 @@ SEED_EXAMPLES = (
     "Which countries backed Poland's air-defence plan?",
 )
 _SEED_FILES = {"000_c79d4084c955e875.txt", "003_40e451d91cf98c43.txt"}
+
+
+def answer_json(answer: dict[str, Any]) -> str:
+    """One answer as the line `askcorpus ask --json` prints for it."""
+    return json.dumps(answer, ensure_ascii=False)
 
 
 def _history(history: Any) -> list[str]:
@@ -57,12 +67,28 @@ def _k(k: Any, default: int) -> int | None:
         return None
 
 
+def _whole(value: Any, name: str) -> int:
+    if isinstance(value, bool):
+        raise QuestionError(f"{name} must be a whole number, not {value!r}")
+    try:
+        number = float(value)
+        whole = int(number)
+    except (TypeError, ValueError, OverflowError):
+        raise QuestionError(f"{name} must be a whole number, not {value!r}") from None
+    if number != whole:
+        raise QuestionError(f"{name} must be a whole number, not {value!r}")
+    return whole
+
+
 class ChatService:
     """One shared Pipeline behind every session (it is thread-safe for ``ask``)."""
 
-    def __init__(self, pipeline: Any, startup: Startup) -> None:
+    def __init__(self, pipeline: Any, startup: Startup, concurrency: int | None = None) -> None:
         self.pipeline = pipeline
         self.startup = startup
+        # Answers computed at once, whoever asks (the page, /ask, MCP tools): gradio's queue
+        # bounds the first two, this also covers calls that do not go through the queue.
+        self._answering = threading.BoundedSemaphore(concurrency) if concurrency else None
 
     @property
     def default_k(self) -> int:
@@ -85,8 +111,14 @@ class ChatService:
                 raise AskCorpusError(f"k must be a whole number, not {k!r}")
             if not 1 <= n <= 50:  # checked here too: Pipeline.ask reads k=0 as "the default"
                 raise AskCorpusError("the number of quotes must be between 1 and 50")
-            answer = self.pipeline.ask(q, history=_history(history), k=n,
-                                       mode=mode or self.default_mode, paths=_filters(filters))
+            if self._answering is not None:
+                with self._answering:
+                    answer = self.pipeline.ask(q, history=_history(history), k=n,
+                                               mode=mode or self.default_mode,
+                                               paths=_filters(filters))
+            else:
+                answer = self.pipeline.ask(q, history=_history(history), k=n,
+                                           mode=mode or self.default_mode, paths=_filters(filters))
             return answer.to_dict()
         except AskCorpusError as e:
             return {"question": q, "error": str(e)}
@@ -94,6 +126,80 @@ class ChatService:
             log.exception("answering %r failed", q)
             return {"question": q, "error": f"internal error ({type(e).__name__}); "
                                             "see the server log"}
+
+    def show(self, path: Any, start: Any, end: Any, context: Any = None) -> dict[str, Any]:
+        """The article text around a quote: ``{"path", "title", "outlet", "date", "url",
+        "start", "end", "quote", "text", "text_start", "text_end", "length"}`` where ``text``
+        is ``article[text_start:text_end]`` (the quote plus ``context`` characters either
+        side) and ``quote`` is ``article[start:end]``; or ``{"path": ..., "error": "..."}``."""
+        try:
+            if not self.startup.ready:
+                raise AskCorpusError(self.startup.not_ready_message())
+            if not isinstance(path, str) or not path.strip():
+                raise QuestionError("path is empty: pass a quote's path (or doc_id)")
+            s, e = _whole(start, "start"), _whole(end, "end")
+            around = SHOW_CONTEXT if context is None or context == "" else _whole(context,
+                                                                                  "context")
+            if not 0 <= around <= MAX_SHOW_CONTEXT:
+                raise QuestionError(f"context must be between 0 and {MAX_SHOW_CONTEXT:,}")
+            info = self.pipeline.store.find_document(path)
+            if info is None:
+                raise QuestionError(f"no article {path!r} in the index")
+            doc = self.pipeline.article(info.id)
+            text = doc["text"]
+            if not 0 <= s <= e <= len(text):
+                raise QuestionError(f"offsets {s}:{e} are outside the article (0:{len(text)})")
+            lo, hi = max(0, s - around), min(len(text), e + around)
+            return {"path": doc["path"], "record": doc.get("record"), "doc_id": doc["doc_id"],
+                    "title": doc["title"], "outlet": doc.get("outlet"), "date": doc.get("date"),
+                    "url": doc.get("url"), "start": s, "end": e, "quote": text[s:e],
+                    "text": text[lo:hi], "text_start": lo, "text_end": hi,
+                    "length": len(text)}
+        except AskCorpusError as err:
+            return {"path": path, "error": str(err)}
+        except Exception as err:
+            log.exception("showing %r failed", path)
+            return {"path": path, "error": f"internal error ({type(err).__name__}); "
+                                           "see the server log"}
+
+    # -- adding and removing article files (the Index tab, with --watch) ----------------
+    def corpus_files(self) -> list[str]:
+        """The article files of the live index (one per file, records of JSON files folded)."""
+        stats = self.startup.stats() or {}
+        return sorted({p.split("#", 1)[0] for a in stats.get("articles", [])
+                       for p in a.get("paths") or []})
+
+    def add_files(self, files: Any) -> str:
+        """Save uploaded files into the corpus folder; an HTML line saying what happened."""
+        from .manage import add_files
+
+        items = files if isinstance(files, list) else [files] if files else []
+        uploads = [(str(f), Path(str(f)).name) for f in items if isinstance(f, (str, Path))]
+        if not uploads:
+            return render.render_note("Choose article files to add first.")
+        settings = self.pipeline.settings
+        added, refused = add_files(settings.corpus, uploads,
+                                   int(float(settings.max_file_mb) * 1_000_000))
+        log.info("added to the corpus: %s; refused: %s", added, refused)
+        return render.render_note(
+            (f"Added {', '.join(added)}: the index includes them in a few seconds "
+             "(Refresh to see them)." if added else "Nothing added."), refused)
+
+    def remove_files(self, paths: Any) -> str:
+        """Move article files out of the corpus (into its hidden .askcorpus-removed folder)."""
+        from .manage import TRASH, remove_files
+
+        chosen = [p for p in (paths if isinstance(paths, list) else [paths] if paths else [])
+                  if isinstance(p, str)]
+        if not chosen:
+            return render.render_note("Choose the articles to remove first.")
+        removed, refused = remove_files(self.pipeline.settings.corpus, chosen,
+                                        set(self.corpus_files()))
+        log.info("removed from the corpus: %s; refused: %s", removed, refused)
+        return render.render_note(
+            (f"Removed {', '.join(removed)} (moved to {TRASH}/ in the corpus folder): "
+             "answers stop quoting them in a few seconds." if removed else "Nothing removed."),
+            refused)
 
     def article_html(self, doc_id: Any, spans: Any, focus: Any) -> str:
         """The side panel for one article with the given quotes highlighted."""

@@ -12,8 +12,9 @@ from typing import Any
 
 import gradio as gr
 
+from ..ingest import SUPPORTED
 from . import assets, render
-from .service import ChatService
+from .service import ChatService, answer_json
 
 MAX_TURNS = 50  # kept per session; older turns scroll out of the conversation
 POLL_SECONDS = 0.5
@@ -31,8 +32,12 @@ def theme() -> gr.themes.Base:
                           font_mono=assets.FONT_MONO)
 
 
-def build(service: ChatService, *, concurrency: int = 2) -> gr.Blocks:
-    """The page. ``concurrency`` bounds how many questions are answered at once (page + API)."""
+def build(service: ChatService, *, concurrency: int = 2, mcp: bool = False,
+          manage: bool = False) -> gr.Blocks:
+    """The page. ``concurrency`` bounds how many questions are answered at once (page + API).
+    ``mcp`` adds the MCP tools ``ask`` and ``show`` (gradio serves them at /gradio_api/mcp/);
+    ``manage`` adds adding / removing article files to the Index tab (``--watch`` then
+    updates the index)."""
 
     def transcript_html(turns: list[dict[str, Any]]) -> str:
         stats = service.startup.stats() or {}
@@ -95,19 +100,31 @@ def build(service: ChatService, *, concurrency: int = 2) -> gr.Blocks:
         return (transcript_html([]), [], render.ARTICLE_PLACEHOLDER)
 
     def refresh_stats() -> tuple[Any, ...]:
-        return (render.render_stats(service.startup.stats(refresh=True)),
-                gr.Dropdown(choices=service.filter_choices()))
+        stats = render.render_stats(service.startup.stats(refresh=True))
+        extra = (gr.Dropdown(choices=service.corpus_files(), value=[]),) if manage else ()
+        return (stats, gr.Dropdown(choices=service.filter_choices()), *extra)
+
+    def add_files(files: list[str] | None) -> tuple[Any, ...]:
+        return service.add_files(files), None
+
+    def remove_files(paths: list[str] | None) -> tuple[Any, ...]:
+        return service.remove_files(paths), gr.Dropdown(value=[])
 
     def api_ask(question: str, history: list[str] | None = None, k: int | None = None,
-                mode: str | None = None, filters: list[str] | None = None) -> dict:
-        """Answer with verbatim quotes: exactly `askcorpus ask --json` (Answer.to_dict()).
+                mode: str | None = None, filters: list[str] | None = None) -> str:
+        """Answer with verbatim quotes: the JSON text `askcorpus ask --json` prints (one line).
 
         history: earlier questions of the conversation, oldest first (for follow-ups).
         k: number of quotes (default 5); mode: hybrid | dense | bm25;
         filters: doc ids, paths or outlet names to search only in.
-        On bad input: {"question": ..., "error": "..."}.
+        Returns one JSON object as text (json.loads it); on bad input
+        {"question": ..., "error": "..."}.
         """
-        return service.ask(question, history, k, mode, filters)
+        # Text, not a dict: gradio_client downloads every dict with a "path" in a result as a
+        # file (each quote has one), so a plain Client would fail fetching "/file=<quote path>".
+        return answer_json(service.ask(question, history, k, mode, filters))
+
+    api_ask._mcp_type = "api"  # type: ignore[attr-defined]  # gradio: not an MCP tool
 
     # -- layout -----------------------------------------------------------------------------
     with gr.Blocks(title="askcorpus", analytics_enabled=False, fill_width=True) as demo:
@@ -147,6 +164,21 @@ def build(service: ChatService, *, concurrency: int = 2) -> gr.Blocks:
                     stats = gr.HTML(render.render_stats(service.startup.stats()),
                                     elem_id="ac-stats", js_on_load=None)
                     refresh = gr.Button("Refresh", size="sm", variant="secondary")
+                    if manage:
+                        with gr.Accordion("Add or remove articles", open=False,
+                                          elem_id="ac-manage"):
+                            uploads = gr.File(label="Article files to add", type="filepath",
+                                              file_count="multiple", elem_id="ac-upload",
+                                              file_types=sorted(SUPPORTED))
+                            add = gr.Button("Add to the corpus", size="sm", elem_id="ac-add")
+                            removals = gr.Dropdown(choices=service.corpus_files(), value=[],
+                                                   multiselect=True, label="Articles to remove",
+                                                   info="Moved to .askcorpus-removed/ in the "
+                                                        "corpus folder (undo: move them back)",
+                                                   elem_id="ac-removals")
+                            remove = gr.Button("Remove from the corpus", size="sm",
+                                               variant="stop", elem_id="ac-remove")
+                            note = gr.HTML("", elem_id="ac-manage-note", js_on_load=None)
         timer = gr.Timer(POLL_SECONDS)
 
         # -- wiring -------------------------------------------------------------------------
@@ -178,7 +210,65 @@ def build(service: ChatService, *, concurrency: int = 2) -> gr.Blocks:
         transcript.source(open_source, None, [article, tabs], **cheap).then(
             None, js=assets.SCROLL_ARTICLE_JS)
         clear.click(new_chat, None, [transcript, turns, article], **cheap)
-        refresh.click(refresh_stats, None, [stats, filters], **cheap)
+        refresh_out = [stats, filters, *([removals] if manage else [])]
+        refresh.click(refresh_stats, None, refresh_out, **cheap)
+        if manage:
+            add.click(add_files, [uploads], [note, uploads], **cheap)
+            remove.click(remove_files, [removals], [note, removals], **cheap)
 
         gr.api(api_ask, api_name="ask", concurrency_limit=concurrency, concurrency_id="ask")
+        if mcp:
+            # Not queued: gradio then runs MCP calls in-process instead of through an HTTP
+            # client of its own, which could not log in; ChatService bounds the answering.
+            tool_ask, tool_show = mcp_tools(service)
+            gr.api(tool_ask, api_name="mcp_ask", queue=False)
+            gr.api(tool_show, api_name="mcp_show", queue=False)
     return demo
+
+
+def mcp_tools(service: ChatService) -> tuple[Any, Any]:
+    """The MCP tools; gradio names them after the functions and describes them from the
+    docstrings (``Args:`` become the parameters' descriptions)."""
+
+    def ask(question: str, k: int | None = None, mode: str | None = None,
+            articles: list[str] | None = None, outlets: list[str] | None = None) -> str:
+        """Answer a question from the indexed news articles with verbatim quotes only: every
+        quote is exact text of an article, with its file path and character offsets, outlet,
+        title and date; nothing is paraphrased or generated. When no article answers,
+        "answered" is false, "message" says so and the closest passages are in "related"
+        (they do not answer). Quotes carry "flags" (unconfirmed, attributed) when the article
+        itself hedges the claim. Ask one self-contained question per call.
+
+        Args:
+            question: the question, in plain words (at most 2,000 characters)
+            k: how many quotes to return, 1 to 50 (default 5)
+            mode: retrieval: "hybrid" (default), "dense" (meaning) or "bm25" (exact words)
+            articles: search only these articles (file paths or doc ids, as in quotes)
+            outlets: search only articles from these outlets (e.g. "www.independent.co.uk")
+
+        Returns:
+            JSON text: {"question", "answered", "message", "confidence", "quotes": [{"text",
+            "path", "start", "end", "title", "outlet", "date", "flags", ...}], "related"},
+            exactly what `askcorpus ask --json` prints; or {"question", "error"}.
+        """
+        filters = [*(articles or []), *(outlets or [])]
+        return answer_json(service.ask(question, None, k, mode, filters or None))
+
+    def show(path: str, start: int, end: int, context: int | None = None) -> str:
+        """Read the article text around a quote returned by ask, to check it or see its
+        context: the quote is article[start:end], and the result holds the surrounding text.
+
+        Args:
+            path: the quote's "path" (or its "doc_id")
+            start: the quote's "start" offset
+            end: the quote's "end" offset
+            context: characters of article to include before and after the quote (default 600)
+
+        Returns:
+            JSON text: {"path", "title", "outlet", "date", "url", "start", "end", "quote",
+            "text", "text_start", "text_end", "length"} where text is
+            article[text_start:text_end]; or {"path", "error"}.
+        """
+        return answer_json(service.show(path, start, end, context))
+
+    return ask, show
