@@ -198,6 +198,10 @@ def test_read_only_or_logged_out_changes_nothing(fake_settings: Settings,
         assert change.names == [] and change.message == "Log in to add or remove articles."
     assert sorted(os.listdir(fake_settings.corpus)) == before
     assert guarded.add_files([str(upload)], user="alice").names == ["new.txt"]
+    many = tmp_path / "wire.jsonl"
+    many.write_text('{"title": "One", "text": "First."}\n{"title": "Two", "text": "Second."}\n',
+                    encoding="utf-8")
+    assert guarded.add_files([str(many)], user="bob").message == "Added wire.jsonl (2 articles)."
     assert guarded.remove_files([some], user="alice").names == [some]
     for s in (read_only, guarded):
         s.pipeline.close()
@@ -211,6 +215,42 @@ def test_read_only_rule() -> None:
     assert read_only_reason(plain, read_only=True) == "--read-only"
     db = plain.replace(store="postgresql://u@db.example.org/news")
     assert "the index is in a database (--store)" in read_only_reason(db)
+
+
+def test_serve_and_app_py_pass_read_only_and_say_it(monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from click.testing import CliRunner
+
+    import app as app_py
+    import askcorpus.web
+    from askcorpus.cli import main
+    from askcorpus.web import server
+
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(askcorpus.web, "serve", lambda settings, **kw: calls.append(kw))
+    assert CliRunner().invoke(main, ["serve", "--read-only"]).exit_code == 0
+    assert CliRunner().invoke(main, ["serve"]).exit_code == 0
+    assert app_py.main(["--read-only", "--watch"]) == 0
+    assert [c["read_only"] for c in calls] == [True, False, True] and calls[2]["watch"]
+
+    class Stopped:
+        is_running = False
+
+        def close(self) -> None:
+            pass
+
+    for read_only, login in ((None, False), ("--read-only", False), (None, True)):
+        running = server.RunningApp(url="http://127.0.0.1:1/", demo=Stopped(), startup=None,
+                                    pipeline=Stopped(), login_required=login,
+                                    read_only=read_only)
+        monkeypatch.setattr(server, "start", lambda *a, _r=running, **kw: _r)
+        server.serve(Settings(corpus=Path("news"), index=Path("ix")))
+        err = capsys.readouterr().err
+        if read_only:
+            assert "read-only (--read-only): the page cannot add or remove articles" in err
+        else:
+            who = "logged-in users" if login else "anyone who can open the page"
+            assert f"the Index tab adds and removes articles in news ({who};" in err
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -234,8 +274,9 @@ def test_the_page_offers_uploads_unless_read_only(fake_settings: Settings,
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 def test_uploads_need_the_login_off_loopback(fake_settings: Settings) -> None:
-    """Bound to every address: the page, and gradio's upload route that the Index tab's file
-    box posts to, refuse a visitor who has not logged in."""
+    """Bound to every address: gradio's upload route that the Index tab's file box posts to,
+    and the queue that runs the page's events (Add, Remove), refuse a visitor who has not
+    logged in."""
     import httpx
 
     from askcorpus.pipeline import Pipeline
@@ -250,6 +291,9 @@ def test_uploads_need_the_login_off_loopback(fake_settings: Settings) -> None:
         with httpx.Client(trust_env=False, timeout=30) as http:
             files = {"files": ("x.txt", b"Headline\nBody.\n", "text/plain")}
             assert http.post(f"{base}/gradio_api/upload", files=files).status_code == 401
+            join = http.post(f"{base}/gradio_api/queue/join",
+                             json={"data": [[]], "fn_index": 0, "session_hash": "x"})
+            assert join.status_code == 401  # nor can any event of the page run
             login = http.post(f"{base}/login", data={"username": "alice",
                                                      "password": "secret pw"})
             assert login.status_code == 200, login.text

@@ -122,7 +122,7 @@ def start(settings: Settings, host: str = "127.0.0.1", port: int = 7860, *,
             theme=theme(), css=_css(), footer_links=["api"], ssr_mode=False,
             enable_monitoring=False, run_history=False, mcp_server=mcp, pwa=False,
             show_error=False, max_threads=40, state_session_capacity=2000,
-            app_kwargs=app_kwargs, max_file_size=int(float(settings.max_file_mb) * 1_000_000))
+            app_kwargs=app_kwargs, max_file_size=int(float(settings.max_file_mb) * 2**20))
     except OSError as e:
         demo.close()
         pipeline.close()

@@ -218,8 +218,9 @@ class ChatService:
                  "in the corpus)" for a in added if a.renamed]
         if not added:
             return Change("Nothing added.", refused)
-        return Change(f"Added {', '.join(a.name for a in added)}.", [*notes, *refused],
-                      [a.name for a in added])
+        names = ", ".join(a.name + (f" ({a.articles} articles)" if a.articles > 1 else "")
+                          for a in added)
+        return Change(f"Added {names}.", [*notes, *refused], [a.name for a in added])
 
     def remove_files(self, paths: Any, user: str | None = None) -> Change:
         """Move article files out of the corpus (into its hidden .askcorpus-removed folder).
