@@ -394,6 +394,44 @@ def test_add_and_remove_an_article_from_the_index_tab(browser: Any, real_index: 
     assert len(os.listdir(settings.corpus / TRASH)) == 1
 
 
+@pytest.mark.browser
+@pytest.mark.integration
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is missing")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_a_file_over_the_size_limit_is_refused_in_the_page(browser: Any,
+                                                           fake_settings: Settings) -> None:
+    """Gradio's upload limit is the indexer's: a drop holding a bigger file is refused with a
+    message before anything is uploaded, and nothing reaches the corpus."""
+    from askcorpus.pipeline import Pipeline
+    from tests.test_browser import Watched
+
+    settings = fake_settings.replace(max_file_mb=0.01)  # 10 KiB; the seed articles are smaller
+    app = start_live_app(settings, pipeline=Pipeline(settings, embedder=FakeEmbedder()))
+    before = sorted(os.listdir(settings.corpus))
+    w = Watched(browser)
+    try:
+        page = w.page
+        page.goto(app.url)
+        w.wait_ready()
+        page.get_by_role("tab", name="Index").click()
+        page.locator("#ac-manage").get_by_text("Add or remove articles").click()
+        assert "at most 0.01 MB each" in page.locator("#ac-upload").inner_text()
+        drop = page.evaluate_handle("""() => { const dt = new DataTransfer();
+            dt.items.add(new File(['Big\\n' + 'x'.repeat(20000)], 'big.txt',
+                                  {type: 'text/plain'}));
+            return dt; }""")
+        target = page.locator("#ac-upload button").first
+        for kind in ("dragenter", "dragover", "drop"):
+            target.dispatch_event(kind, {"dataTransfer": drop})
+        page.get_by_text("exceed the maximum allowed size").wait_for(timeout=20_000)
+        assert w.errors == [] and w.external == []
+    finally:
+        w.close()
+        app.close()
+    assert sorted(os.listdir(settings.corpus)) == before
+
+
 def _wait(check: Any, seconds: float = 30.0) -> None:
     import time
 
