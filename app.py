@@ -1,7 +1,7 @@
 """Start the askcorpus web chat.
 
     python app.py [--corpus corpus/] [--index index/] [--host 127.0.0.1] [--port 7860]
-                  [--mcp] [--watch]
+                  [--mcp] [--watch] [--read-only]
 
 Builds the index in the background when it is missing or stale (progress shows in the page),
 then serves the chat. Any --host other than loopback requires ASKCORPUS_AUTH or
@@ -36,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--watch", action="store_true",
                         help="keep the index up to date while articles are added, changed or "
                              "removed")
+    parser.add_argument("--read-only", action="store_true",
+                        help="the page cannot add or remove articles (always so with --store)")
     args = parser.parse_args(argv)
 
     from askcorpus.config import Settings
@@ -44,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         serve(Settings.from_env(corpus=args.corpus, index=args.index, store=args.store),
-              host=args.host, port=args.port, mcp=args.mcp, watch=args.watch)
+              host=args.host, port=args.port, mcp=args.mcp, watch=args.watch,
+              read_only=args.read_only)
     except AskCorpusError as e:
         print(f"error: {e}", file=sys.stderr)
         return e.exit_code

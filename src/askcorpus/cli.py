@@ -402,13 +402,15 @@ def eval_cmd(questions: Path | None, index_dir: Path | None, store: str | None, 
                    "HTTP; with a login, HTTP Basic credentials of a configured user).")
 @click.option("--watch", is_flag=True,
               help="Keep the index up to date while articles are added, changed or removed.")
+@click.option("--read-only", is_flag=True,
+              help="The page cannot add or remove articles (always so with --store).")
 def serve_cmd(corpus: Path | None, index_dir: Path | None, store: str | None, host: str,
-              port: int, mcp: bool, watch: bool) -> None:
+              port: int, mcp: bool, watch: bool, read_only: bool) -> None:
     """Start the web chat (building the index first if it is missing or stale)."""
     from .web import serve
 
     _run(lambda: serve(_settings(corpus=corpus, index=index_dir, store=store), host=host,
-                       port=port, mcp=mcp, watch=watch))
+                       port=port, mcp=mcp, watch=watch, read_only=read_only))
 
 
 if __name__ == "__main__":  # pragma: no cover

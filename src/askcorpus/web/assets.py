@@ -86,13 +86,16 @@ _CSS = r"""
 %H .ac-status-error { color: #b91c1c; white-space: normal; }
 %H .ac-status-error .ac-led { background: #ef4444; box-shadow: 0 0 0 3px rgba(239, 68, 68, .18); }
 %H .ac-status-busy .ac-led { animation: ac-pulse 1s ease-in-out infinite; }
-%H .ac-progress, %T .ac-progress { -webkit-appearance: none; appearance: none; width: 140px;
+%H .ac-progress, %T .ac-progress, #ac-manage-note .ac-progress { -webkit-appearance: none; appearance: none; width: 140px;
   height: 6px; border: none; border-radius: 999px; overflow: hidden; background: var(--border-color-primary); }
-%H .ac-progress::-webkit-progress-bar, %T .ac-progress::-webkit-progress-bar { background: var(--border-color-primary); }
-%H .ac-progress::-webkit-progress-value, %T .ac-progress::-webkit-progress-value { background: var(--color-accent);
+%H .ac-progress::-webkit-progress-bar, %T .ac-progress::-webkit-progress-bar,
+#ac-manage-note .ac-progress::-webkit-progress-bar { background: var(--border-color-primary); }
+%H .ac-progress::-webkit-progress-value, %T .ac-progress::-webkit-progress-value,
+#ac-manage-note .ac-progress::-webkit-progress-value { background: var(--color-accent);
   border-radius: 999px; transition: width .3s; }
-%H .ac-progress::-moz-progress-bar, %T .ac-progress::-moz-progress-bar { background: var(--color-accent); }
-%H .ac-pct, %T .ac-pct { font-variant-numeric: tabular-nums; font-size: .8rem; }
+%H .ac-progress::-moz-progress-bar, %T .ac-progress::-moz-progress-bar,
+#ac-manage-note .ac-progress::-moz-progress-bar { background: var(--color-accent); }
+%H .ac-pct, %T .ac-pct, #ac-manage-note .ac-pct { font-variant-numeric: tabular-nums; font-size: .8rem; }
 %H .ac-status-warn { color: #b45309; overflow: hidden; text-overflow: ellipsis; max-width: 40ch; }
 
 %T .ac-welcome { max-width: 660px; margin: 8vh auto 0; text-align: center; }

@@ -286,6 +286,15 @@ def render_note(message: str, problems: Sequence[str] = ()) -> str:
             + (f'<ul class="ac-problems">{items}</ul>' if items else "") + "</div>")
 
 
+def render_progress_note(message: str, done: object, total: object,
+                         problems: Sequence[str] = ()) -> str:
+    """A note with a progress bar (indexing after an upload or a removal)."""
+    items = "".join(f"<li>{esc(x)}</li>" for x in problems)
+    return (f'<div class="ac-note ac-note-busy" aria-live="polite"><p>{esc(message)}</p>'
+            f"{_progress_bar(done, total)}"
+            + (f'<ul class="ac-problems">{items}</ul>' if items else "") + "</div>")
+
+
 def render_error(message: str) -> str:
     return (f'<div class="ac-error" role="alert"><strong>Cannot answer:</strong> '
             f"{esc(message)}</div>")

@@ -58,6 +58,7 @@ class RunningApp:
     concurrency: int = 0  # questions answered at once
     max_queue: int = 0  # requests that may wait
     watcher: Any = None  # the CorpusWatcher of `--watch`, if any
+    read_only: str | None = None  # why the page cannot add or remove articles (None: it can)
 
     def wait_ready(self, timeout: float = 300.0) -> bool:
         """Block until indexing and model loading finished; True when the chat is ready."""
@@ -75,12 +76,15 @@ def start(settings: Settings, host: str = "127.0.0.1", port: int = 7860, *,
           env: Mapping[str, str] | None = None, pipeline: Any | None = None,
           quiet: bool = True, concurrency: int | None = None,
           max_queue: int | None = None, mcp: bool = False, watch: bool = False,
-          watch_debounce_ms: int | None = None) -> RunningApp:
+          watch_debounce_ms: int | None = None, read_only: bool = False) -> RunningApp:
     """Check the login policy, build the page, listen, and start indexing in the background.
 
     ``mcp`` also serves the MCP tools ``ask`` and ``show`` at /gradio_api/mcp/ (streamable
     HTTP); with a login configured they need HTTP Basic credentials of a configured user.
     ``watch`` keeps the index up to date while articles are added, changed or removed.
+    The Index tab adds and removes article files (then updates the index) unless the server
+    is read-only: ``read_only``, or always with a database index (``settings.store``), which
+    replicas share and one indexing machine keeps (see :func:`read_only_reason`).
 
     ``concurrency`` (questions answered at once) and ``max_queue`` (requests waiting) default
     to ``ASKCORPUS_WEB_CONCURRENCY`` / ``ASKCORPUS_WEB_QUEUE``, else min(4, cores) and 64.
@@ -97,10 +101,12 @@ def start(settings: Settings, host: str = "127.0.0.1", port: int = 7860, *,
     from .service import ChatService
     from .ui import build, theme
 
+    locked = read_only_reason(settings, read_only)
     pipeline = pipeline if pipeline is not None else Pipeline(settings)
     startup = Startup(pipeline)
-    demo = build(ChatService(pipeline, startup, concurrency=n), concurrency=n, mcp=mcp,
-                 manage=watch)
+    service = ChatService(pipeline, startup, concurrency=n, manage=locked is None,
+                          login_required=auth is not None)
+    demo = build(service, concurrency=n, mcp=mcp, manage=locked is None)
     app_kwargs: dict[str, Any] = {}
     if mcp and auth is not None:
         from starlette.middleware import Middleware
@@ -116,7 +122,7 @@ def start(settings: Settings, host: str = "127.0.0.1", port: int = 7860, *,
             theme=theme(), css=_css(), footer_links=["api"], ssr_mode=False,
             enable_monitoring=False, run_history=False, mcp_server=mcp, pwa=False,
             show_error=False, max_threads=40, state_session_capacity=2000,
-            app_kwargs=app_kwargs, max_file_size=int(float(settings.max_file_mb) * 1_000_000))
+            app_kwargs=app_kwargs, max_file_size=int(float(settings.max_file_mb) * 2**20))
     except OSError as e:
         demo.close()
         pipeline.close()
@@ -142,7 +148,21 @@ def start(settings: Settings, host: str = "127.0.0.1", port: int = 7860, *,
                                 debounce_ms=watch_debounce_ms or DEBOUNCE_MS).start()
     return RunningApp(url=url, demo=demo, startup=startup, pipeline=pipeline,
                       login_required=auth is not None, concurrency=n, max_queue=queue_size,
-                      watcher=watcher)
+                      watcher=watcher, read_only=locked)
+
+
+def read_only_reason(settings: Settings, read_only: bool = False) -> str | None:
+    """Why the page may not add or remove articles, or None when it may.
+
+    A server with a database index (``--store``) is always read-only: that index is shared
+    by every replica and kept up to date from one corpus by one indexing machine
+    (``askcorpus index --store …``), so a file added on one web server would be missing from
+    that corpus and dropped again by its next update."""
+    if read_only:
+        return "--read-only"
+    if settings.store:
+        return "the index is in a database (--store): add articles where it is indexed"
+    return None
 
 
 def _updater(pipeline: Any, startup: Startup) -> Callable[[list[str]], None]:
@@ -150,14 +170,12 @@ def _updater(pipeline: Any, startup: Startup) -> Callable[[list[str]], None]:
     shared Pipeline then serves (it switches to a newer generation by itself)."""
 
     def update(paths: list[str]) -> None:
-        startup.done.wait()  # the start-up indexing first
         try:
-            s = pipeline.index()
+            s = startup.update_index()
         except AskCorpusError as e:
             log.warning("corpus changed (%s) but the index was not updated: %s",
                         ", ".join(paths[:5]), e)
             return
-        startup.stats(refresh=True)
         log.info("corpus changed (%s): %d articles embedded, %d removed; %d articles, %s",
                  ", ".join(paths[:5]) + (" …" if len(paths) > 5 else ""), s.embedded,
                  s.removed, s.documents, "index up to date" if s.up_to_date else s.generation)
@@ -175,10 +193,10 @@ def _where(settings: Settings) -> str:
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, *,
-          mcp: bool = False, watch: bool = False) -> None:
+          mcp: bool = False, watch: bool = False, read_only: bool = False) -> None:
     """Run the web chat until interrupted (Ctrl-C). See docs/WEB.md."""
     _log_to_stderr()
-    app = start(settings, host, port, mcp=mcp, watch=watch)
+    app = start(settings, host, port, mcp=mcp, watch=watch, read_only=read_only)
     login = " (login required)" if app.login_required else ""
     print(f"askcorpus web chat on {app.url}{login}  ·  corpus {settings.corpus}  ·  "
           f"index {_where(settings)}  ·  {app.concurrency} answers at once, {app.max_queue} "
@@ -187,6 +205,13 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, *,
         auth = " (HTTP Basic login required)" if app.login_required else ""
         print(f"MCP tools ask, show at {app.url.rstrip('/')}/gradio_api/mcp/{auth}",
               file=sys.stderr, flush=True)
+    if app.read_only:
+        print(f"read-only ({app.read_only}): the page cannot add or remove articles",
+              file=sys.stderr, flush=True)
+    else:
+        who = "logged-in users" if app.login_required else "anyone who can open the page"
+        print(f"the Index tab adds and removes articles in {settings.corpus} ({who}; "
+              "--read-only turns it off)", file=sys.stderr, flush=True)
     if watch:
         print(f"watching {settings.corpus}: the index follows added, changed and removed "
               "articles", file=sys.stderr, flush=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -80,12 +81,29 @@ def _whole(value: Any, name: str) -> int:
     return whole
 
 
+@dataclass(frozen=True)
+class Change:
+    """What adding or removing files from the page did: a one-line ``message``, one line per
+    file refused or renamed (``problems``), and the files changed (``names``; when there are
+    any, the index needs an update)."""
+
+    message: str
+    problems: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+
+    def html(self) -> str:
+        return render.render_note(self.message, self.problems)
+
+
 class ChatService:
     """One shared Pipeline behind every session (it is thread-safe for ``ask``)."""
 
-    def __init__(self, pipeline: Any, startup: Startup, concurrency: int | None = None) -> None:
+    def __init__(self, pipeline: Any, startup: Startup, concurrency: int | None = None, *,
+                 manage: bool = False, login_required: bool = False) -> None:
         self.pipeline = pipeline
         self.startup = startup
+        self.manage = manage  # the Index tab may add and remove article files
+        self.login_required = login_required
         # Answers computed at once, whoever asks (the page, /ask, MCP tools): gradio's queue
         # bounds the first two, this also covers calls that do not go through the queue.
         self._answering = threading.BoundedSemaphore(concurrency) if concurrency else None
@@ -162,44 +180,110 @@ class ChatService:
             return {"path": path, "error": f"internal error ({type(err).__name__}); "
                                            "see the server log"}
 
-    # -- adding and removing article files (the Index tab, with --watch) ----------------
+    # -- adding and removing article files (the Index tab) ---------------------------------
     def corpus_files(self) -> list[str]:
         """The article files of the live index (one per file, records of JSON files folded)."""
         stats = self.startup.stats() or {}
         return sorted({p.split("#", 1)[0] for a in stats.get("articles", [])
                        for p in a.get("paths") or []})
 
-    def add_files(self, files: Any) -> str:
-        """Save uploaded files into the corpus folder; an HTML line saying what happened."""
+    def _may_change(self, user: str | None) -> str | None:
+        """Why this request may not change the corpus, or None when it may."""
+        if not self.manage:
+            return "This server is read-only: articles cannot be added or removed here."
+        if self.login_required and not user:
+            return "Log in to add or remove articles."
+        if not self.startup.ready:
+            return "Wait until the index is ready."
+        return None
+
+    def add_files(self, files: Any, user: str | None = None) -> Change:
+        """Save uploaded files into the corpus folder. The index is not updated yet: see
+        :meth:`update_index`."""
         from .manage import add_files
 
+        denied = self._may_change(user)
+        if denied:
+            return Change(denied)
         items = files if isinstance(files, list) else [files] if files else []
         uploads = [(str(f), Path(str(f)).name) for f in items if isinstance(f, (str, Path))]
         if not uploads:
-            return render.render_note("Choose article files to add first.")
+            return Change("Choose article files to add first.")
         settings = self.pipeline.settings
         added, refused = add_files(settings.corpus, uploads,
-                                   int(float(settings.max_file_mb) * 1_000_000))
-        log.info("added to the corpus: %s; refused: %s", added, refused)
-        return render.render_note(
-            (f"Added {', '.join(added)}: the index includes them in a few seconds "
-             "(Refresh to see them)." if added else "Nothing added."), refused)
+                                   int(float(settings.max_file_mb) * 2**20))
+        log.info("added to the corpus%s: %s; refused: %s", f" by {user}" if user else "",
+                 [a.name for a in added], refused)
+        notes = [f"{a.original} was saved as {a.name} (a file named {a.original} is already "
+                 "in the corpus)" for a in added if a.renamed]
+        if not added:
+            return Change("Nothing added.", refused)
+        names = ", ".join(a.name + (f" ({a.articles} articles)" if a.articles > 1 else "")
+                          for a in added)
+        return Change(f"Added {names}.", [*notes, *refused], [a.name for a in added])
 
-    def remove_files(self, paths: Any) -> str:
-        """Move article files out of the corpus (into its hidden .askcorpus-removed folder)."""
+    def remove_files(self, paths: Any, user: str | None = None) -> Change:
+        """Move article files out of the corpus (into its hidden .askcorpus-removed folder).
+        The index is not updated yet: see :meth:`update_index`."""
         from .manage import TRASH, remove_files
 
+        denied = self._may_change(user)
+        if denied:
+            return Change(denied)
         chosen = [p for p in (paths if isinstance(paths, list) else [paths] if paths else [])
                   if isinstance(p, str)]
         if not chosen:
-            return render.render_note("Choose the articles to remove first.")
+            return Change("Choose the articles to remove first.")
         removed, refused = remove_files(self.pipeline.settings.corpus, chosen,
                                         set(self.corpus_files()))
-        log.info("removed from the corpus: %s; refused: %s", removed, refused)
-        return render.render_note(
-            (f"Removed {', '.join(removed)} (moved to {TRASH}/ in the corpus folder): "
-             "answers stop quoting them in a few seconds." if removed else "Nothing removed."),
-            refused)
+        log.info("removed from the corpus%s: %s; refused: %s", f" by {user}" if user else "",
+                 removed, refused)
+        if not removed:
+            return Change("Nothing removed.", refused)
+        return Change(f"Removed {', '.join(removed)} (moved to {TRASH}/ in the corpus folder; "
+                      "move it back to undo).", refused, removed)
+
+    def update_index(self, done_message: str, problems: Sequence[str] = (),
+                     tick: float = 0.25) -> Iterator[str]:
+        """Update the index incrementally in a worker thread, yielding the note's HTML with
+        the progress every ``tick`` seconds, and last what came of it."""
+        from .startup import progress_text
+
+        state: dict[str, Any] = {"text": "Checking the corpus…", "done": None, "total": None}
+        result: dict[str, Any] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            state.update(text=progress_text(stage, done, total), done=done, total=total)
+
+        def work() -> None:
+            try:
+                result["summary"] = self.startup.update_index(progress)
+            except AskCorpusError as e:
+                result["error"] = str(e)
+            except Exception as e:  # a bug: one line for the user, the traceback in the log
+                log.exception("updating the index failed")
+                result["error"] = f"internal error ({type(e).__name__}); see the server log"
+
+        worker = threading.Thread(target=work, name="askcorpus-page-index", daemon=True)
+        worker.start()
+        while True:  # at least one progress note, however quick the update
+            yield render.render_progress_note(f"{done_message} Indexing · {state['text']}",
+                                              state["done"], state["total"], problems)
+            worker.join(tick)
+            if not worker.is_alive():
+                break
+        if "error" in result:
+            log.warning("index not updated after a change from the page: %s", result["error"])
+            yield render.render_note(
+                f"{done_message} The index was not updated: {result['error']} (the chat "
+                "answers from the previous index; Refresh or change a file to retry).",
+                problems)
+            return
+        s = result["summary"]
+        yield render.render_note(
+            f"{done_message} Index updated: {s.documents:,} articles ({s.embedded} embedded, "
+            f"{s.removed} removed, {s.seconds:.1f} s); the chat answers from it now.",
+            problems)
 
     def article_html(self, doc_id: Any, spans: Any, focus: Any) -> str:
         """The side panel for one article with the given quotes highlighted."""

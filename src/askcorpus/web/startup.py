@@ -17,6 +17,12 @@ _LOG = {"chunking": "reading {total:,} articles", "embedding": "embedding {total
         "indexing": "writing the index"}
 
 
+def progress_text(stage: str, done: int, total: int) -> str:
+    """One line for an indexing progress tick: "Embedding passages: 3/10 chunks"."""
+    label, unit = _STAGES.get(stage, (stage.capitalize(), ""))
+    return f"{label}: {done:,}/{total:,} {unit}".rstrip() if total > 1 else f"{label}…"
+
+
 class Startup:
     """Brings ``pipeline``'s index up to date, then loads the model, in a daemon thread.
 
@@ -35,6 +41,9 @@ class Startup:
         self._thread: threading.Thread | None = None
         self._stage: str | None = None
         self.done = threading.Event()
+        # one index update at a time in this process (start-up, page uploads, --watch): the
+        # index's own lock refuses a second writer instead of waiting for it
+        self.index_lock = threading.Lock()
 
     # -- reading ----------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
@@ -75,12 +84,21 @@ class Startup:
         with self._lock:
             self._state.update(changes)
 
+    def update_index(self, progress: Any = None) -> Any:
+        """An incremental index update while serving (after uploads, removals or ``--watch``
+        changes); waits for any other update of this process. Returns the IndexSummary; the
+        shared Pipeline answers from the new generation at once. Raises AskCorpusError."""
+        self.done.wait()  # the start-up indexing first
+        with self.index_lock:
+            summary = self.pipeline.index(progress=progress)
+        self.stats(refresh=True)
+        return summary
+
     def _progress(self, stage: str, done: int, total: int) -> None:
-        label, unit = _STAGES.get(stage, (stage.capitalize(), ""))
         if stage != self._stage:  # the log gets one line per stage, the page every tick
             self._stage = stage
             log.info(_LOG.get(stage, stage + " ({total:,})").format(total=total))
-        text = f"{label}: {done:,}/{total:,} {unit}".rstrip() if total > 1 else f"{label}…"
+        text = progress_text(stage, done, total)
         if stage == "chunking" and done >= total:  # the model may load now: say what is next
             self._set(phase="indexing", message=f"Read {total:,} articles · embedding new "
                       "passages…", done=None, total=None)
@@ -102,7 +120,8 @@ class Startup:
                     self.pipeline.stats()  # the index is there and readable
                     log.info("serving the index in the database (no corpus folder here)")
                 else:
-                    summary = self.pipeline.index(progress=self._progress)
+                    with self.index_lock:
+                        summary = self.pipeline.index(progress=self._progress)
                     log.info("index %s: %s documents, %s chunks",
                              "up to date" if getattr(summary, "up_to_date", False) else "built",
                              getattr(summary, "documents", "?"),

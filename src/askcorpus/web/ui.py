@@ -8,6 +8,7 @@ lazily.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import gradio as gr
@@ -26,6 +27,12 @@ BRAND = ('<div class="ac-brand"><h1>ask<span>corpus</span></h1>'
          "<p>Verbatim, source-attributed answers from your news articles</p></div>")
 
 
+def _user(request: gr.Request | None) -> str | None:
+    """The logged-in user of a request (None on a server without a login)."""
+    name = getattr(request, "username", None) if request is not None else None
+    return str(name) if name else None
+
+
 def theme() -> gr.themes.Base:
     """System fonts only: no font or stylesheet is fetched from anywhere."""
     return gr.themes.Soft(primary_hue="indigo", neutral_hue="slate", font=assets.FONT,
@@ -36,8 +43,8 @@ def build(service: ChatService, *, concurrency: int = 2, mcp: bool = False,
           manage: bool = False) -> gr.Blocks:
     """The page. ``concurrency`` bounds how many questions are answered at once (page + API).
     ``mcp`` adds the MCP tools ``ask`` and ``show`` (gradio serves them at /gradio_api/mcp/);
-    ``manage`` adds adding / removing article files to the Index tab (``--watch`` then
-    updates the index)."""
+    ``manage`` adds adding / removing article files to the Index tab (the index is updated
+    right after, with its progress in the tab); a read-only server leaves it out."""
 
     def transcript_html(turns: list[dict[str, Any]]) -> str:
         stats = service.startup.stats() or {}
@@ -104,11 +111,26 @@ def build(service: ChatService, *, concurrency: int = 2, mcp: bool = False,
         extra = (gr.Dropdown(choices=service.corpus_files(), value=[]),) if manage else ()
         return (stats, gr.Dropdown(choices=service.filter_choices()), *extra)
 
-    def add_files(files: list[str] | None) -> tuple[Any, ...]:
-        return service.add_files(files), None
+    def changed(change: Any, *, added: bool) -> Iterator[tuple[Any, ...]]:
+        """(note, uploads, stats, filters, removals): the note and the cleared input, then
+        (when files changed) the index update's progress, and last the new counts, filters
+        and removal choices."""
+        yield (change.html(), None if added else gr.skip(), gr.skip(), gr.skip(),
+               gr.skip() if added else gr.Dropdown(value=[]))
+        if not change.names:
+            return
+        for note in service.update_index(change.message, change.problems):
+            yield note, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        yield (gr.skip(), gr.skip(), render.render_stats(service.startup.stats()),
+               gr.Dropdown(choices=service.filter_choices()),
+               gr.Dropdown(choices=service.corpus_files(), value=[]))
 
-    def remove_files(paths: list[str] | None) -> tuple[Any, ...]:
-        return service.remove_files(paths), gr.Dropdown(value=[])
+    def add_files(files: list[str] | None, request: gr.Request) -> Iterator[tuple[Any, ...]]:
+        yield from changed(service.add_files(files, _user(request)), added=True)
+
+    def remove_files(paths: list[str] | None,
+                     request: gr.Request) -> Iterator[tuple[Any, ...]]:
+        yield from changed(service.remove_files(paths, _user(request)), added=False)
 
     def api_ask(question: str, history: list[str] | None = None, k: int | None = None,
                 mode: str | None = None, filters: list[str] | None = None) -> str:
@@ -167,14 +189,20 @@ def build(service: ChatService, *, concurrency: int = 2, mcp: bool = False,
                     if manage:
                         with gr.Accordion("Add or remove articles", open=False,
                                           elem_id="ac-manage"):
-                            uploads = gr.File(label="Article files to add", type="filepath",
-                                              file_count="multiple", elem_id="ac-upload",
-                                              file_types=sorted(SUPPORTED))
+                            kinds = " ".join(sorted(SUPPORTED))
+                            limit = f"{float(service.pipeline.settings.max_file_mb):g} MB"
+                            uploads = gr.File(label=f"Article files to add ({kinds}; at most "
+                                                    f"{limit} each)", type="filepath",
+                                              file_count="multiple", elem_id="ac-upload")
+                            # no file_types: gradio would reject a whole drop for one wrong
+                            # file; add_files refuses each unfit file with its reason instead
                             add = gr.Button("Add to the corpus", size="sm", elem_id="ac-add")
                             removals = gr.Dropdown(choices=service.corpus_files(), value=[],
                                                    multiselect=True, label="Articles to remove",
-                                                   info="Moved to .askcorpus-removed/ in the "
-                                                        "corpus folder (undo: move them back)",
+                                                   info="Files of the corpus folder (a JSON "
+                                                        "file: all its articles); moved to "
+                                                        ".askcorpus-removed/ (undo: move "
+                                                        "them back)",
                                                    elem_id="ac-removals")
                             remove = gr.Button("Remove from the corpus", size="sm",
                                                variant="stop", elem_id="ac-remove")
@@ -213,8 +241,11 @@ def build(service: ChatService, *, concurrency: int = 2, mcp: bool = False,
         refresh_out = [stats, filters, *([removals] if manage else [])]
         refresh.click(refresh_stats, None, refresh_out, **cheap)
         if manage:
-            add.click(add_files, [uploads], [note, uploads], **cheap)
-            remove.click(remove_files, [removals], [note, removals], **cheap)
+            # one change at a time (the index update that follows embeds on the CPU)
+            change = {**quiet, "concurrency_limit": 1, "concurrency_id": "manage"}
+            change_out = [note, uploads, stats, filters, removals]
+            add.click(add_files, [uploads], change_out, **change)
+            remove.click(remove_files, [removals], change_out, **change)
 
         gr.api(api_ask, api_name="ask", concurrency_limit=concurrency, concurrency_id="ask")
         if mcp:
