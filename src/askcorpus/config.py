@@ -53,10 +53,11 @@ class Settings:
     # the reranker of --mode rerank: empty means askcorpus's own reader (reader.py); or a
     # local sentence-transformers CrossEncoder folder
     reranker: str = ""
-    # on: askcorpus's answer reader ranks candidate sentences and decides abstention;
-    # off: feature ranking only (the fallback, and for comparison); or a folder holding
-    # another reader (reader.int8.onnx, tokenizer.json, meta.json)
-    reader: str = "on"
+    # on: askcorpus's answer reader also ranks candidate sentences and decides abstention;
+    # off: the feature ranking alone (the default until the reader beats it on every dev set:
+    # see docs/BENCHMARKS.md, "The answer reader"); or a folder holding another reader
+    # (reader.int8.onnx, tokenizer.json, meta.json). --mode rerank uses the reader either way.
+    reader: str = "off"
     candidates: int = 50  # chunks fetched from each retriever before fusion
     # pooled: sentence vectors made while indexing | embed: embed candidates while answering
     sentence_vectors: str = "pooled"

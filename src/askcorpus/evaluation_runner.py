@@ -56,9 +56,6 @@ def run_eval(settings: Settings, *, questions: Path | None, k: int, mode: str | 
         raise AskCorpusError("give exactly one of: a QUESTIONS.jsonl file, --beir DIR, "
                              "--squad FILE")
     modes = _modes(compare, mode, settings.mode)
-    if "rerank" in modes and not settings.reranker:
-        raise AskCorpusError("--compare rerank needs a cross-encoder: set ASKCORPUS_RERANKER to a "
-                             "local CrossEncoder folder (no package ships one offline)")
     if beir_dir is not None:
         return _run_beir(settings, beir_dir, split, modes, limit, cache, progress)
     if squad_file is not None:

@@ -95,6 +95,21 @@ class Reader:
     def model_file(self) -> Path:
         return self.folder / str(self.meta.get("file", MODEL_FILE))
 
+    def checked_bytes(self) -> bytes:
+        """The model file, checked against the SHA-256 in meta.json (ModelError if it is
+        missing or damaged)."""
+        path = self.model_file
+        if not path.is_file():
+            raise ModelError(f"the answer reader is missing ({path} not found): reinstall "
+                             "askcorpus, or set ASKCORPUS_READER=off")
+        data = path.read_bytes()
+        want = self.meta.get("sha256")
+        if self.verify and want and hashlib.sha256(data).hexdigest() != want:
+            raise ModelError(f"the answer reader {path} is damaged (its SHA-256 is not the "
+                             "one in meta.json): reinstall askcorpus, or set "
+                             "ASKCORPUS_READER=off")
+        return data
+
     def warm_up(self) -> None:
         if self._session is not None:
             return
@@ -102,15 +117,7 @@ class Reader:
             if self._session is not None:
                 return
             path = self.model_file
-            if not path.is_file():
-                raise ModelError(f"the answer reader is missing ({path} not found): reinstall "
-                                 "askcorpus, or set ASKCORPUS_READER=off")
-            data = path.read_bytes()
-            want = self.meta.get("sha256")
-            if self.verify and want and hashlib.sha256(data).hexdigest() != want:
-                raise ModelError(f"the answer reader {path} is damaged (its SHA-256 is not the "
-                                 "one in meta.json): reinstall askcorpus, or set "
-                                 "ASKCORPUS_READER=off")
+            data = self.checked_bytes()
             import onnxruntime as ort
             from tokenizers import Tokenizer
 
@@ -191,12 +198,13 @@ def encode_pairs(tokenizer: Any, question: str, items: Sequence[ReaderInput],
 
 
 def reader_status(folder: Path | None = None) -> dict[str, Any]:
-    """What ``askcorpus info`` says of the reader, without loading it."""
+    """What ``askcorpus info`` says of the reader: its file checked, the model not loaded."""
     r = Reader(folder)
     try:
         meta = r.meta
+        r.checked_bytes()
     except ModelError as e:
         return {"available": False, "error": str(e)}
-    return {"available": r.model_file.is_file(), "name": meta.get("name"),
+    return {"available": True, "name": meta.get("name"),
             "file": str(r.model_file), "sha256": meta.get("sha256"),
             "metrics": meta.get("metrics", {})}
