@@ -24,10 +24,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     for m in _BOUNDARY.finditer(text, start, end):
         stop = m.end()
         if text[m.start()] == "\n":
-            line_start = text.rfind("\n", 0, m.start()) + 1
-            line = text[line_start:m.start()].strip()
-            nxt = text[stop:stop + 3].lstrip(" \t")
-            if line and len(line) >= _WRAP_WIDTH and nxt[:1].islower():
+            if _wrapped(text, m.start(), stop):
                 continue  # a hard-wrapped paragraph goes on
         elif text[m.start()] == ".":
             word = re.search(r"([\w.]+)\.$", text[max(seg_start, m.start() - 12):m.start() + 1])
@@ -46,6 +43,37 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
 
 
 _BULLET = re.compile(r"[-•*–]\s+")
+_ENDS = tuple(".!?…:;\"”’)")
+
+
+def _wrapped(text: str, nl: int, stop: int) -> bool:
+    """Whether the line break at ``nl`` only wraps a paragraph (newswire and e-mail text are
+    cut at ~60-70 characters, whatever the next word). Never after punctuation, before a blank,
+    indented or list line (a new paragraph), after a document's first line or a title-cased
+    line (headlines); otherwise when the text goes on in lower case, or the line is a long one,
+    or a shorter one that ends a block of long lines."""
+    line_start = text.rfind("\n", 0, nl) + 1
+    line = text[line_start:nl].strip()
+    width = len(text[line_start:nl].rstrip())  # as typed: a paragraph's indent counts
+    end = text.find("\n", stop)
+    nxt_line = text[stop:end if end >= 0 else len(text)]
+    nxt = nxt_line.lstrip(" \t")
+    if not line or not nxt or line.endswith(_ENDS) or _title_like(line):
+        return False
+    if nxt[:1].islower() and len(line) >= 25:
+        return True  # a sentence going on in lower case
+    if nxt_line[:1] in (" ", "\t") or _BULLET.match(nxt) or not text[:line_start].strip():
+        return False
+    if width >= 55:
+        return True
+    prev_end = line_start - 1
+    prev = text[text.rfind("\n", 0, prev_end) + 1:prev_end].rstrip()
+    return width >= 40 and len(prev) >= 55 and not prev.endswith(_ENDS)
+
+
+def _title_like(line: str) -> bool:
+    words = [w for w in line.split() if w[:1].isalpha()]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) > 0.7 * len(words)
 
 
 def _push(text: str, s: int, e: int, out: list[tuple[int, int]]) -> None:
