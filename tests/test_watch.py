@@ -73,6 +73,28 @@ def test_a_burst_of_changes_is_one_batch_of_article_paths(tmp_path: Path) -> Non
     assert not t.is_alive()
 
 
+def test_a_burst_of_200_files_is_one_or_a_few_updates(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    stop, out = threading.Event(), queue.Queue()
+    t = _collect(corpus, stop, out, debounce_ms=600)
+    try:
+        for i in range(200):
+            (corpus / f"article-{i:03d}.txt").write_text(f"Headline {i}\nBody {i}.\n",
+                                                        encoding="utf-8")
+        batches = [out.get(timeout=20)]
+        while True:  # whatever else arrives before the folder has been quiet for 3 s
+            try:
+                batches.append(out.get(timeout=3))
+            except queue.Empty:
+                break
+    finally:
+        stop.set()
+        t.join(10)
+    assert len(batches) <= 3, [len(b) for b in batches]
+    assert sorted(p for b in batches for p in b) == [f"article-{i:03d}.txt" for i in range(200)]
+
+
 def test_watching_a_missing_folder_is_one_clear_error(tmp_path: Path) -> None:
     from askcorpus.errors import CorpusError
 
