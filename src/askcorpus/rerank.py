@@ -1,8 +1,8 @@
 """The reranker slot: a cross-encoder re-scores the fused hits (``--mode rerank``).
 
-By default askcorpus's own answer reader (reader.py) fills it, reading each chunk with its
-headline; ``ASKCORPUS_RERANKER`` may point at a local sentence-transformers CrossEncoder folder
-instead.
+By default askcorpus's own answer reader (reader.py) fills it, reading each chunk as the
+candidate (measured: worse than hybrid retrieval on SciFact, see docs/BENCHMARKS.md);
+``ASKCORPUS_RERANKER`` may point at a local sentence-transformers CrossEncoder folder instead.
 """
 
 from __future__ import annotations
