@@ -283,6 +283,23 @@ def default_threads() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def cpu_session(model: str | bytes, threads: int) -> Any:
+    """An onnxruntime CPU session (a file path or the model's bytes): sequential, all graph
+    optimizations, ``threads`` intra-op threads that never spin."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # a spinning pool steals CPU from everything else in the process (torch, numpy)
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    opts.add_session_config_entry("session.inter_op.allow_spinning", "0")
+    opts.log_severity_level = 3
+    return ort.InferenceSession(model, sess_options=opts, providers=["CPUExecutionProvider"])
+
+
 class OnnxEmbedder:
     """Normalized float32 embeddings (mean pooling) from the ONNX export, loaded on first use.
 
@@ -327,20 +344,8 @@ class OnnxEmbedder:
             if self._session is not None:
                 return
             path = ensure_export(self.spec, self.quantized)
-            import onnxruntime as ort
-
-            opts = ort.SessionOptions()
-            opts.intra_op_num_threads = self.threads
-            opts.inter_op_num_threads = 1
-            opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-            opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-            # a spinning pool steals CPU from everything else in the process (torch, numpy)
-            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-            opts.add_session_config_entry("session.inter_op.allow_spinning", "0")
-            opts.log_severity_level = 3
             try:
-                session = ort.InferenceSession(str(path), sess_options=opts,
-                                               providers=["CPUExecutionProvider"])
+                session = cpu_session(str(path), self.threads)
             except Exception as e:
                 raise ModelError(f"could not load the ONNX model {path}: {e}; delete that "
                                  "folder to export it again") from e

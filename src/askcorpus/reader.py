@@ -118,22 +118,12 @@ class Reader:
                 return
             path = self.model_file
             data = self.checked_bytes()
-            import onnxruntime as ort
             from tokenizers import Tokenizer
 
-            from .onnx_embedder import default_threads
+            from .onnx_embedder import cpu_session, default_threads
 
-            opts = ort.SessionOptions()
-            opts.intra_op_num_threads = self.threads or default_threads()
-            opts.inter_op_num_threads = 1
-            opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-            opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-            opts.add_session_config_entry("session.inter_op.allow_spinning", "0")
-            opts.log_severity_level = 3
             try:
-                session = ort.InferenceSession(data, sess_options=opts,
-                                               providers=["CPUExecutionProvider"])
+                session = cpu_session(data, self.threads or default_threads())
                 tok = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
             except Exception as e:
                 raise ModelError(f"could not load the answer reader {path}: {e}; reinstall "
