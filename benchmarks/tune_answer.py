@@ -49,6 +49,7 @@ from askcorpus.answer import (
     reader_abstain_vector,
     select_quotes,
 )
+from askcorpus.benchmarks import squad_question_articles
 from askcorpus.config import Settings, force_offline
 from askcorpus.evaluate import EvalQuestion, load_questions
 from askcorpus.followup import focus_of, resolve_followup
@@ -99,7 +100,7 @@ def features(settings: Settings, qs: list, hits_read: int) -> list[dict]:
         hits = retrieve(pipe.store, text, qvec, mode="hybrid", k=30,
                         candidates=settings.candidates)
         c = gather(text, hits, pipe.store, pipe.embedder, qvec, cfg,
-                   focus=focus_of(q.question, text))
+                   focus=focus_of(q.question, text), titles=True)  # the reader reads them
         rows.append({"q": q, "cands": c})
         if n % 200 == 0:
             print(f"{n}/{len(qs)}", file=sys.stderr)
@@ -180,18 +181,11 @@ def read(args: argparse.Namespace) -> None:
         print(f"read {p.name}: {len(rows)} questions", file=sys.stderr)
 
 
-def squad_articles(path: Path) -> dict[str, int]:
-    """SQuAD question id -> article number (its order in the file)."""
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return {qa["id"]: a for a, art in enumerate(data["data"]) for para in art["paragraphs"]
-            for qa in para["qas"]}
-
-
 def keep_articles(sets: dict[str, list[dict]], articles: str, squad: Path) -> None:
     if not articles:
         return
     keep = {int(x) for x in articles.split(",")}
-    of = squad_articles(squad)
+    of = squad_question_articles(squad)
     for name in ("squad", "squad_ooc"):
         if name in sets:
             sets[name] = [r for r in sets[name] if of.get(r["q"].id) in keep]

@@ -145,9 +145,11 @@ def bigram_overlap(weights: dict[str, float], q_tokens: Sequence[str],
 
 def gather(question: str, hits: Sequence[Hit], index: IndexReader, embedder: object,
            query_vec: np.ndarray | None, cfg: AnswerSettings,
-           focus: str | None = None, reader: Any | None = None) -> Candidates:
+           focus: str | None = None, reader: Any | None = None,
+           titles: bool = False) -> Candidates:
     """Candidate sentences of the retrieved chunks with their features (and, given a
-    ``reader``, its scores of the best ``cfg.reader_read`` of them).
+    ``reader``, its scores of the best ``cfg.reader_read`` of them). The articles' headlines
+    are looked up only for the reader (or when ``titles`` asks: the reader's training pools).
 
     ``focus`` is the user's own wording of a follow-up whose ``question`` was expanded with
     context: its words weigh fully, the context's words half.
@@ -194,8 +196,9 @@ def gather(question: str, hits: Sequence[Hit], index: IndexReader, embedder: obj
         keep = set(sorted(keys, key=pre, reverse=True)[:cfg.max_sentences])
         keys = [k for k in keys if k in keep]
     cands.keys = keys
-    infos = index.doc_infos(list(dict.fromkeys(d for d, _ in keys))) if keys else {}
-    cands.titles = {d: (info.title or "") for d, info in infos.items()}
+    if keys and (titles or reader is not None):
+        infos = index.doc_infos(list(dict.fromkeys(d for d, _ in keys)))
+        cands.titles = {d: (info.title or "") for d, info in infos.items()}
     scored: list[str] = []  # what is scored: the sentence, or with the one it continues
     joined: list[bool] = []
     for doc_id, i in cands.keys:
