@@ -51,6 +51,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from askcorpus.answer import AnswerSettings, rank  # noqa: E402
+from askcorpus.benchmarks import squad_question_articles  # noqa: E402
+from askcorpus.candidates import reader_inputs  # noqa: E402
 from askcorpus.metrics import answer_hit  # noqa: E402
 from askcorpus.reader import MODEL_FILE, READER_DIR, ReaderInput, encode_pairs  # noqa: E402
 
@@ -72,22 +74,6 @@ class Group:
 
 
 # -- candidate pools -> groups ------------------------------------------------------------
-def _before(cands, key) -> str:  # type: ignore[no-untyped-def]
-    doc, i = key
-    text, sents = cands.doc_sents[doc]
-    if i == 0:
-        return ""
-    gap = text[sents[i - 1][1]:sents[i][0]]
-    return "" if "\n" in gap else text[sents[i - 1][0]:sents[i - 1][1]]
-
-
-def _input(cands, key) -> ReaderInput:  # type: ignore[no-untyped-def]
-    doc, i = key
-    text, sents = cands.doc_sents[doc]
-    s, e = sents[i]
-    return ReaderInput(text[s:e], _before(cands, key), cands.titles.get(doc, ""))
-
-
 def load_pools(folder: Path) -> dict[str, list[dict]]:
     out = {}
     for name in ("seed", "squad", "seed_ooc", "squad_ooc"):
@@ -120,7 +106,7 @@ def groups_from(name: str, rows: list[dict], cfg: AnswerSettings, paragraphs: di
         if read:
             order = order[:read]
         keys = [c.keys[j] for j in order]
-        items = [_input(c, k) for k in keys]
+        items = reader_inputs(c, order)
         if not WITH_BEFORE:
             items = [ReaderInput(it.sentence, "", it.title) for it in items]
         texts = [c.texts[j] for j in order]
@@ -140,16 +126,6 @@ def groups_from(name: str, rows: list[dict], cfg: AnswerSettings, paragraphs: di
         out.append(Group(q.id, c.question, items, labels, bool(q.answerable), source, article,
                          [float(scores[j]) for j in order]))
     return out
-
-
-def squad_article_of(qid: str, by_qid: dict[str, int]) -> int:
-    return by_qid.get(qid, -1)
-
-
-def question_articles() -> dict[str, int]:
-    data = json.loads(SQUAD.read_text(encoding="utf-8"))
-    return {qa["id"]: a for a, art in enumerate(data["data"]) for para in art["paragraphs"]
-            for qa in para["qas"]}
 
 
 def add_missing_positive(g: Group, paragraphs: dict, record: str, answers: list[str]) -> None:
@@ -468,7 +444,7 @@ def main() -> None:
     cfg = AnswerSettings()
     pools = load_pools(args.pools)
     paragraphs = squad_paragraphs()
-    q_article = question_articles()
+    q_article = squad_question_articles(SQUAD)
     hold = {int(x) for x in args.holdout.split(",") if x.strip()}
 
     squad = groups_from("squad", pools["squad"], cfg, paragraphs)

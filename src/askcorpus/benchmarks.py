@@ -20,6 +20,7 @@ __all__ = [
     "beir_records",
     "load_beir",
     "load_squad",
+    "squad_question_articles",
     "squad_records",
 ]
 
@@ -208,6 +209,14 @@ def beir_records(data: BeirData) -> Iterator[dict[str, str]]:
     """Yield ``{"id", "title", "text"}`` for every BEIR corpus document."""
     for doc_id, (title, text) in data.corpus.items():
         yield {"id": doc_id, "title": title, "text": text}
+
+
+def squad_question_articles(path: Path) -> dict[str, int]:
+    """SQuAD question id -> the number of its article (their order in the file), answerable
+    or not: what article-held-out splits are made of."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {qa["id"]: a for a, art in enumerate(data["data"]) for para in art["paragraphs"]
+            for qa in para["qas"]}
 
 
 def squad_records(data: SquadData) -> Iterator[dict[str, str]]:
