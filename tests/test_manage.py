@@ -305,6 +305,14 @@ def test_uploads_need_the_login_off_loopback(fake_settings: Settings) -> None:
 
 
 # ------------------------------------------------------------------------------ in the page
+def _note_after(page: Any, word: str) -> str:
+    """The Index tab's note once it reports ``word`` ("Added", "Removed") and the update."""
+    page.wait_for_function("(w) => { const t = document.querySelector('#ac-manage-note')"
+                           ".innerText; return t.includes(w) && t.includes('Index updated'); }",
+                           arg=word, timeout=60_000)
+    return page.locator("#ac-manage-note").inner_text()
+
+
 @pytest.mark.browser
 @pytest.mark.integration
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is missing")
@@ -353,10 +361,7 @@ def test_add_and_remove_an_article_from_the_index_tab(browser: Any, real_index: 
                                ".querySelector('#ac-upload').innerText.includes(n))",
                                timeout=20_000)
         page.locator("#ac-add").click()
-        page.wait_for_function("() => { const t = document.querySelector('#ac-manage-note')"
-                               ".innerText; return t.includes('Added') && "
-                               "t.includes('Index updated'); }", timeout=60_000)
-        note = page.locator("#ac-manage-note").inner_text()
+        note = _note_after(page, "Added")
         assert "Added zebra council.txt." in note and "6 articles (1 embedded" in note
         assert "photo.txt: binary file" in note
         assert "scan.pdf: not an article file (askcorpus reads .htm, .html" in note
@@ -377,10 +382,7 @@ def test_add_and_remove_an_article_from_the_index_tab(browser: Any, real_index: 
         removals.fill("zebra")
         page.get_by_role("option", name="zebra council.txt").click()
         page.locator("#ac-remove").click()
-        page.wait_for_function("() => { const t = document.querySelector('#ac-manage-note')"
-                               ".innerText; return t.includes('Removed') && "
-                               "t.includes('Index updated'); }", timeout=60_000)
-        note = page.locator("#ac-manage-note").inner_text()
+        note = _note_after(page, "Removed")
         assert "Removed zebra council.txt" in note and "5 articles (0 embedded, 1 removed" in note
         assert not (settings.corpus / "zebra council.txt").exists()
         assert "zebra council.txt" not in page.locator("#ac-stats").inner_text()
