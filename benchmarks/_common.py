@@ -39,7 +39,7 @@ def offline() -> None:
 
 
 def machine() -> str:
-    from askcorpus.onnx_embedder import default_threads, has_vnni
+    from askcorpus.index.onnx_embedder import default_threads, has_vnni
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     return (f"{platform.processor() or platform.machine()}, {default_threads()} cores usable, "
@@ -154,15 +154,15 @@ def chunk_texts(corpus: Path, work: Path) -> tuple[list[str], float]:
     """The chunk texts the indexer embeds for ``corpus`` (headline context included), and the
     seconds the rest of `index` took (ingest, chunking, BM25, FAISS, writing)."""
     from askcorpus.config import Settings
-    from askcorpus.embedding import resolve_model
-    from askcorpus.indexer import build_index
+    from askcorpus.index.build import build_index
+    from askcorpus.index.embedding import resolve_model
 
     spec = resolve_model(Settings().model)
     rec = RecordingEmbedder(spec.name, spec.dim)
     folder = work / "index-record"
     shutil.rmtree(folder, ignore_errors=True)
     t0 = time.perf_counter()
-    from askcorpus.embedding import cached_wordpiece_counter
+    from askcorpus.index.embedding import cached_wordpiece_counter
 
     build_index(Settings(corpus=corpus, index=folder), rec,
                 cached_wordpiece_counter(str(spec.tokenizer_json)), rebuild=True)

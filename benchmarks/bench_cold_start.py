@@ -58,8 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore")
 
     from askcorpus.config import Settings
-    from askcorpus.embedding import resolve_model
-    from askcorpus.onnx_embedder import ensure_export
+    from askcorpus.index.embedding import resolve_model
+    from askcorpus.index.onnx_embedder import ensure_export
     from askcorpus.pipeline import Pipeline
 
     py = sys.executable

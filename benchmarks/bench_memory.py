@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     C.offline()
     corpus = args.corpus or args.index.parent / "corpus"
-    from askcorpus.store import current_generation, read_manifest
+    from askcorpus.index.store.folder import current_generation, read_manifest
 
     manifest = read_manifest(args.index)
     gen = current_generation(args.index)

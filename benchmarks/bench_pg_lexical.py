@@ -36,12 +36,12 @@ def main() -> None:
     args = ap.parse_args()
     sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
 
-    from askcorpus.benchmarks import load_beir
     from askcorpus.config import Settings
-    from askcorpus.lexical import Lexical, tokenize, tokenize_many
-    from askcorpus.metrics import ndcg_at_k, recall_at_k
-    from askcorpus.pgstore import PgBackend
-    from askcorpus.storage import NewGeneration
+    from askcorpus.evaluation.benchmarks import load_beir
+    from askcorpus.evaluation.metrics import ndcg_at_k, recall_at_k
+    from askcorpus.index.lexical import Lexical, tokenize, tokenize_many
+    from askcorpus.index.store.base import NewGeneration
+    from askcorpus.index.store.postgres.backend import PgBackend
     from askcorpus.types import Chunk, Document
 
     data = load_beir(args.beir, args.split)

@@ -145,9 +145,9 @@ def article_chunks(work: Path) -> list[tuple[dict[str, str], int]]:
     C.write_corpus(records, corpus)
     C.log(f"chunking all {len(records):,} real articles once, to size the corpora ...")
     from askcorpus.config import Settings
-    from askcorpus.embedding import cached_wordpiece_counter, resolve_model
-    from askcorpus.indexer import build_index
-    from askcorpus.store import read_manifest
+    from askcorpus.index.build import build_index
+    from askcorpus.index.embedding import cached_wordpiece_counter, resolve_model
+    from askcorpus.index.store.folder import read_manifest
 
     spec = resolve_model(Settings().model)
     folder = work / "index-all-news-record"
@@ -173,8 +173,8 @@ def build(size: int, work: Path, articles: list[tuple[dict[str, str], int]], sou
           ) -> tuple[Path, Path, list[dict[str, str]]]:
     """A corpus of about ``size`` chunks and its index (cached); returns the real records."""
     from askcorpus.config import Settings
-    from askcorpus.embedding import cached_wordpiece_counter, resolve_model
-    from askcorpus.indexer import build_index
+    from askcorpus.index.build import build_index
+    from askcorpus.index.embedding import cached_wordpiece_counter, resolve_model
 
     chosen, total = [], 0
     for r, n in articles:
@@ -208,8 +208,8 @@ def measure(size: int, corpus: Path, index: Path, chosen: list[dict[str, str]],
     import faiss
 
     import askcorpus.pipeline as P
+    from askcorpus.answer.retrieve import retrieve
     from askcorpus.config import Settings
-    from askcorpus.retrieve import retrieve
 
     built = json.loads((index.parent / "built.json").read_text())
     rng = np.random.default_rng(1)
@@ -341,8 +341,8 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore")
 
     from askcorpus.config import Settings
-    from askcorpus.embedding import resolve_model
-    from askcorpus.onnx_embedder import OnnxEmbedder
+    from askcorpus.index.embedding import resolve_model
+    from askcorpus.index.onnx_embedder import OnnxEmbedder
 
     args.work.mkdir(parents=True, exist_ok=True)
     spec = resolve_model(Settings().model)

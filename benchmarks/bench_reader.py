@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     C.offline()
 
     from askcorpus.config import Settings
-    from askcorpus.evaluate import load_questions
+    from askcorpus.evaluation.questions import load_questions
     from askcorpus.pipeline import Pipeline
 
     base = Settings(corpus=args.corpus, index=args.index)

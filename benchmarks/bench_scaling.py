@@ -129,10 +129,10 @@ def main() -> None:
     args = ap.parse_args()
     sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
     from askcorpus.config import Settings, force_offline
-    from askcorpus.indexer import build_index
-    from askcorpus.lexical import tokenize
+    from askcorpus.index.build import build_index
+    from askcorpus.index.lexical import tokenize
+    from askcorpus.index.store.factory import open_backend
     from askcorpus.pipeline import Pipeline
-    from askcorpus.storage import open_backend
 
     force_offline()
     work = args.work / "scaling-bbc"

@@ -15,7 +15,7 @@ same) and prints its trade-off at several thresholds. See docs/BENCHMARKS.md.
 TUNE_SENTENCE_VECTORS=embed collects with each candidate sentence embedded alone;
 TUNE_MAX_SENTENCES=N scores N candidate sentences (default: AnswerSettings.max_sentences).
 
-With the answer reader (askcorpus/reader.py):
+With the answer reader (askcorpus/answer/reader.py):
 
     python benchmarks/tune_answer.py read --cache C --out C-reader [--reader FOLDER]
     python benchmarks/tune_answer.py search --cache C-reader --squad-articles 1,6
@@ -40,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from askcorpus.answer import (
+from askcorpus.answer.compose import (
     FEATURES,
     AnswerSettings,
     abstain_vector,
@@ -49,11 +49,11 @@ from askcorpus.answer import (
     reader_abstain_vector,
     select_quotes,
 )
-from askcorpus.benchmarks import squad_question_articles
+from askcorpus.answer.followup import focus_of, resolve_followup
 from askcorpus.config import Settings, force_offline
-from askcorpus.evaluate import EvalQuestion, load_questions
-from askcorpus.followup import focus_of, resolve_followup
-from askcorpus.metrics import answer_hit
+from askcorpus.evaluation.benchmarks import squad_question_articles
+from askcorpus.evaluation.metrics import answer_hit
+from askcorpus.evaluation.questions import EvalQuestion, load_questions
 from askcorpus.types import DocInfo
 
 CACHE = Path(".cache/tune")
@@ -65,7 +65,7 @@ class _Infos:
 
 
 def collect(args: argparse.Namespace) -> None:
-    from askcorpus.datasets import prepare_squad
+    from askcorpus.evaluation.datasets import prepare_squad
 
     force_offline()
     base = Settings.from_env()
@@ -83,8 +83,8 @@ def collect(args: argparse.Namespace) -> None:
 
 def features(settings: Settings, qs: list, hits_read: int) -> list[dict]:
     """Index the corpus (if needed), then each question's candidates with their features."""
+    from askcorpus.answer.retrieve import retrieve
     from askcorpus.pipeline import Pipeline
-    from askcorpus.retrieve import retrieve
 
     pipe = Pipeline(settings)
     pipe.index()
@@ -122,7 +122,7 @@ def collect_out_of_corpus(args: argparse.Namespace) -> None:
     * seed: the seed questions asked of the BBC news folder (2004-2005: no war in Ukraine);
       a question whose expected answer turns up among the candidates is dropped.
     """
-    from askcorpus.benchmarks import load_squad, squad_records
+    from askcorpus.evaluation.benchmarks import load_squad, squad_records
 
     force_offline()
     base = Settings.from_env()
@@ -163,8 +163,8 @@ def collect_out_of_corpus(args: argparse.Namespace) -> None:
 
 def read(args: argparse.Namespace) -> None:
     """Add the reader's logits to each cached question (a copy in --out)."""
-    from askcorpus.candidates import read_candidates
-    from askcorpus.reader import Reader
+    from askcorpus.answer.candidates import read_candidates
+    from askcorpus.answer.reader import Reader
 
     reader = Reader(args.reader)
     cfg = AnswerSettings(reader_read=args.read)

@@ -3,7 +3,7 @@
 PostgreSQL refuses to run as root: as root, the server runs as the unprivileged system user
 ``askcorpus-pg`` (created if missing), in a temporary folder that user owns. It listens on
 127.0.0.1 only, on a free port, with password (SCRAM) authentication, and is stopped with
-``pg_ctl stop -m fast``. Used by tests/test_pgvector.py and benchmarks/bench_scaling.py.
+``pg_ctl stop -m fast``. Used by tests/index/test_pgvector.py and benchmarks/bench_scaling.py.
 """
 
 from __future__ import annotations

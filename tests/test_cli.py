@@ -146,7 +146,7 @@ def test_exit_statuses_are_documented() -> None:
 
 
 def test_ask_markdown(real_index: Settings) -> None:
-    from askcorpus.markdown import escape
+    from askcorpus.answer.markdown import escape
 
     index = ["--index", str(real_index.index)]
     as_json = json.loads(_run("ask", NK, *index, "--json", "-k", "3").output)

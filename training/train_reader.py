@@ -52,11 +52,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from askcorpus.answer import AnswerSettings, rank  # noqa: E402
-from askcorpus.benchmarks import squad_question_articles  # noqa: E402
-from askcorpus.candidates import reader_inputs  # noqa: E402
-from askcorpus.metrics import answer_hit  # noqa: E402
-from askcorpus.reader import MODEL_FILE, READER_DIR, ReaderInput, encode_pairs  # noqa: E402
+from askcorpus.answer.candidates import reader_inputs  # noqa: E402
+from askcorpus.answer.compose import AnswerSettings, rank  # noqa: E402
+from askcorpus.answer.reader import MODEL_FILE, READER_DIR, ReaderInput, encode_pairs  # noqa: E402
+from askcorpus.evaluation.benchmarks import squad_question_articles  # noqa: E402
+from askcorpus.evaluation.metrics import answer_hit  # noqa: E402
 
 SQUAD = ROOT.parent / "shared" / "data" / "squad_v2" / "dev-v2.0.half-a.json"
 AG_NEWS = ROOT.parent / "shared" / "data" / "news" / "ag_news" / "test.csv"
@@ -133,7 +133,7 @@ def groups_from(name: str, rows: list[dict], cfg: AnswerSettings, paragraphs: di
 
 def add_missing_positive(g: Group, paragraphs: dict, record: str, answers: list[str]) -> None:
     """Training only: when retrieval missed the gold sentence, put it in the group."""
-    from askcorpus.sentences import sentence_spans
+    from askcorpus.corpus.sentences import sentence_spans
 
     if 1 in g.labels or not answers:
         return
@@ -179,7 +179,7 @@ def news_groups(n: int, rng: random.Random, negatives: int = 7) -> list[Group]:
               and not descs[i].lower().startswith(titles[i].lower()[:30])]
     pick = rng.sample(usable, min(n, len(usable)))
     # the same story told by another outlet is not a negative: close embeddings (MiniLM)
-    from askcorpus.embedding import SentenceTransformerEmbedder, resolve_model
+    from askcorpus.index.embedding import SentenceTransformerEmbedder, resolve_model
 
     emb = SentenceTransformerEmbedder(resolve_model("all-MiniLM-L6-v2"), device="cpu")
     vecs = np.asarray(emb.embed_documents(descs), np.float32)
@@ -446,7 +446,7 @@ def export(model, folder: Path) -> Path:  # type: ignore[no-untyped-def]
 
 
 def onnx_scores(path: Path, tok, groups: list[Group]) -> list[np.ndarray]:  # type: ignore[no-untyped-def]
-    from askcorpus.reader import Reader
+    from askcorpus.answer.reader import Reader
 
     folder = path.parent
     (folder / "meta.json").write_text(json.dumps({"file": path.name}))
@@ -610,8 +610,8 @@ def model_card(meta: dict) -> str:
 A cross-encoder that reads a question with one candidate sentence (and the article's headline;
 context `{meta['context']}`) and gives a logit: the higher, the likelier the sentence answers
 the question. askcorpus uses it to rank candidate sentences and, through its best logit, to
-decide when to abstain (`askcorpus/reader.py`, `candidates.py`, `answer.py`); `--mode rerank`
-uses it on whole chunks.
+decide when to abstain (`askcorpus/answer/`: `reader.py`, `candidates.py`, `compose.py`);
+`--mode rerank` uses it on whole chunks.
 
 | | |
 |---|---|

@@ -130,7 +130,7 @@ def _print_summary(s: Any, where: str, as_json: bool) -> None:
 
 def _watch(pipeline: Any, settings: Settings, where: str, as_json: bool) -> None:
     """Update the index after each burst of changes in the corpus, until Ctrl-C."""
-    from .watch import changes
+    from .corpus.watch import changes
 
     click.echo(f"watching {settings.corpus} for changes (Ctrl-C to stop)", err=True)
     try:
@@ -224,7 +224,7 @@ def ask_cmd(question: str, index_dir: Path | None, store: str | None, top_k: int
         if fmt == "json":
             click.echo(json.dumps(answer, ensure_ascii=False))
         elif fmt == "markdown":
-            from .markdown import answer_markdown
+            from .answer.markdown import answer_markdown
 
             click.echo(answer_markdown(answer))
         else:
@@ -273,7 +273,7 @@ def show_cmd(article: str, index_dir: Path | None, store: str | None, at: str | 
 # ------------------------------------------------------------------------------ info
 def _reader_info(settings: Any) -> dict[str, Any]:
     """Which answer ranking ``ask`` uses: the reader (and which) or the features alone."""
-    from .reader import reader_status
+    from .answer.reader import reader_status
 
     if settings.reader == "off":
         return {"used": False, "setting": "off",
@@ -292,7 +292,7 @@ def _reader_info(settings: Any) -> dict[str, Any]:
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest summary as JSON.")
 def info_cmd(index_dir: Path | None, store: str | None, as_json: bool) -> None:
     """Show what the index holds and how it was built."""
-    from .storage import open_backend
+    from .index.store.factory import open_backend
 
     def load() -> tuple[str, dict[str, Any], dict[str, Any]]:
         backend = open_backend(_settings(index=index_dir, store=store))
@@ -379,7 +379,7 @@ def eval_cmd(questions: Path | None, index_dir: Path | None, store: str | None, 
              limit: int | None, sample: int | None, cache: Path | None, as_json: bool,
              out: Path | None) -> None:
     """Evaluate answers on a question file, a BEIR folder or a SQuAD file."""
-    from .evaluation_runner import run_eval
+    from .evaluation.runner import run_eval
 
     result = _run(lambda: run_eval(
         _settings(index=index_dir, store=store), questions=questions, k=top_k, mode=mode,

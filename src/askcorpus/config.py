@@ -24,6 +24,12 @@ OFFLINE_ENV = {
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
 
+def cache_root() -> Path:
+    """Where askcorpus keeps what it can remake (ONNX exports, prepared benchmarks):
+    ``ASKCORPUS_CACHE``, default ``~/.cache/askcorpus``. Deleting it is always safe."""
+    return Path(os.environ.get("ASKCORPUS_CACHE") or "~/.cache/askcorpus").expanduser()
+
+
 def force_offline() -> None:
     """Make sure no library we load ever tries the network."""
     for key, value in OFFLINE_ENV.items():
@@ -50,7 +56,7 @@ class Settings:
     hnsw_ef_search: int = 128
     top_k: int = 5
     mode: str = "hybrid"  # dense | bm25 | hybrid | rerank (hybrid, then a cross-encoder)
-    # the reranker of --mode rerank: empty means askcorpus's own reader (reader.py); or a
+    # the reranker of --mode rerank: empty means askcorpus's own reader (answer/reader.py); or a
     # local sentence-transformers CrossEncoder folder
     reranker: str = ""
     # on: askcorpus's answer reader also ranks candidate sentences and decides abstention;

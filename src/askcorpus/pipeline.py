@@ -10,15 +10,16 @@ from typing import Any
 
 import numpy as np
 
-from .answer import AnswerSettings, compose
-from .chunking import ChunkerSettings, wordpiece_counter
+from .answer.compose import AnswerSettings, compose
+from .answer.rerank import CrossEncoderReranker, ReaderReranker, rerank
+from .answer.retrieve import MODES, retrieve
 from .config import Settings
-from .embedding import ModelSpec, SentenceTransformerEmbedder, resolve_model
+from .corpus.chunking import ChunkerSettings, wordpiece_counter
 from .errors import AskCorpusError, IndexMismatchError, QuestionError
-from .indexer import IndexSummary, Progress, build_index, build_key
-from .rerank import CrossEncoderReranker, ReaderReranker, rerank
-from .retrieve import MODES, retrieve
-from .storage import IndexBackend, IndexReader, open_backend
+from .index.build import IndexSummary, Progress, build_index, build_key
+from .index.embedding import ModelSpec, SentenceTransformerEmbedder, resolve_model
+from .index.store.base import IndexBackend, IndexReader
+from .index.store.factory import open_backend
 from .types import Answer, DocInfo
 
 
@@ -48,7 +49,7 @@ def make_embedder(settings: Settings, spec: ModelSpec) -> Any:
     the backend of a new index (Pipeline resolves it against an existing index first)."""
     backend = settings.fresh_backend()
     if backend == "onnx":
-        from .onnx_embedder import OnnxEmbedder
+        from .index.onnx_embedder import OnnxEmbedder
 
         return OnnxEmbedder(spec, quantized=True, batch_size=settings.batch_size)
     return SentenceTransformerEmbedder(spec, device=settings.device,
@@ -63,7 +64,7 @@ def make_query_embedder(settings: Settings, spec: ModelSpec) -> Any:
         import importlib.util
 
         if importlib.util.find_spec("onnxruntime") is not None:
-            from .onnx_embedder import OnnxEmbedder
+            from .index.onnx_embedder import OnnxEmbedder
 
             return OnnxEmbedder(spec, quantized=False, batch_size=settings.batch_size)
     return make_embedder(settings, spec)
@@ -146,7 +147,7 @@ class Pipeline:
         if self._reader is None:
             with self._lock:
                 if self._reader is None:
-                    from .reader import Reader
+                    from .answer.reader import Reader
 
                     folder = None if self.settings.reader == "on" else self.settings.reader
                     self._reader = Reader(folder)
@@ -243,7 +244,7 @@ class Pipeline:
             k: int | None = None, mode: str | None = None,
             paths: Sequence[str] | None = None) -> Answer:
         """Answer one question with quotes; ``paths`` limits the search to those articles."""
-        from .followup import resolve_followup
+        from .answer.followup import resolve_followup
 
         q = clean_question(question, self.settings.max_question_chars)
         k = self.settings.top_k if k is None else k
@@ -263,7 +264,7 @@ class Pipeline:
     def _answer(self, store: IndexReader, q: str, resolved: str, qvec: np.ndarray | None, *,
                 k: int, mode: str, reranker: Any | None,
                 paths: Sequence[str] | None) -> Answer:
-        from .followup import focus_of
+        from .answer.followup import focus_of
 
         allowed = self._allowed(store, paths) if paths else None
         # the same depth whatever k is: the first quotes of k=3 and k=10 are the same
@@ -292,7 +293,7 @@ class Pipeline:
             if self.settings.reranker:
                 self._reranker = CrossEncoderReranker(self.settings.reranker)
             else:  # askcorpus's own reader, whether or not it ranks sentences too
-                from .reader import Reader
+                from .answer.reader import Reader
 
                 reader = self.reader or Reader()
                 self._reranker = ReaderReranker(reader)

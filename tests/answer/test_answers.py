@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from askcorpus.config import Settings
+from askcorpus.corpus.sentences import sentence_spans
 from askcorpus.pipeline import Pipeline
-from askcorpus.sentences import sentence_spans
 from tests.conftest import ROOT, SHARED_DATA
 
 pytestmark = pytest.mark.integration
@@ -88,7 +88,7 @@ def test_follow_ups(real_pipeline: Pipeline, real_index: Settings) -> None:
 
 def test_near_duplicates_count_once(tmp_path: Path, real_pipeline: Pipeline) -> None:
     corpus = tmp_path / "corpus"
-    shutil.copytree(Path(__file__).resolve().parents[1] / "corpus", corpus)
+    shutil.copytree(Path(__file__).resolve().parents[2] / "corpus", corpus)
     src = corpus / "003_40e451d91cf98c43.txt"
     (corpus / "syndicated").mkdir()
     copy = src.read_text().replace("Ukraine War Intensifies", "War in Ukraine intensifies")
@@ -111,7 +111,7 @@ class _Reverse:
 
 
 def test_reranker_slot(real_index: Settings, real_pipeline: Pipeline) -> None:
-    from askcorpus.rerank import ReaderReranker
+    from askcorpus.answer.rerank import ReaderReranker
 
     # askcorpus's own reader fills the slot by default
     ans = real_pipeline.ask("What did Iran give Russia?", mode="rerank")
@@ -137,7 +137,7 @@ def test_abstains_on_news_that_does_not_cover_the_question(tmp_path: Path) -> No
 
     A guard on 100 BBC articles (the full-size measurement, 2,225 articles, is
     `benchmarks/tune_answer.py collect-ooc`: 80 % there)."""
-    from askcorpus.evaluate import load_questions
+    from askcorpus.evaluation.questions import load_questions
 
     for cat in sorted(p for p in BBC.iterdir() if p.is_dir()):
         (tmp_path / "corpus" / cat.name).mkdir(parents=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from askcorpus.candidates import FEATURES, AnswerSettings, bigram_overlap
-from askcorpus.lexical import tokenize
+from askcorpus.answer.candidates import FEATURES, AnswerSettings, bigram_overlap
+from askcorpus.index.lexical import tokenize
 
 
 def _weights(question: str) -> tuple[dict[str, float], list[str]]:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from askcorpus.followup import focus_of, resolve_followup
+from askcorpus.answer.followup import focus_of, resolve_followup
 from askcorpus.pipeline import Turn
 from askcorpus.types import Answer
 

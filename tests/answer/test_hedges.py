@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from askcorpus.hedges import doubts, flag_text
+from askcorpus.answer.hedges import doubts, flag_text
 
 
 @pytest.mark.parametrize("text, flag, term", [

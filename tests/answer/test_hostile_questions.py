@@ -26,7 +26,7 @@ from askcorpus.errors import QuestionError
 from askcorpus.types import Answer
 from tests.conftest import api_client, ask_api
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NK = "How many North Korean soldiers are fighting for Russia?"
 EMPTY, LIMIT = "the question is empty", "the limit is 2,000"
 ANSWER = None  # a normal answer (answered or "No article in the corpus answers this.")
@@ -120,7 +120,7 @@ def test_python_api_bad_options(real_pipeline: Any, kwargs: dict[str, Any], need
 
 @pytest.fixture(scope="module")
 def fake_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from askcorpus.indexer import build_index
+    from askcorpus.index.build import build_index
     from askcorpus.pipeline import Pipeline
     from tests.fakes import FakeEmbedder, word_counter
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from markdown_it import MarkdownIt
 
-from askcorpus.markdown import answer_markdown, escape
+from askcorpus.answer.markdown import answer_markdown, escape
 
 HOSTILE = [
     "Plain text, with “curly quotes” and a figure of 12,000.",

@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from askcorpus.answer.reader import MODEL_FILE, READER_DIR, Reader, ReaderInput, encode_pairs, pack
 from askcorpus.config import Settings
 from askcorpus.errors import ModelError
 from askcorpus.pipeline import Pipeline
-from askcorpus.reader import MODEL_FILE, READER_DIR, Reader, ReaderInput, encode_pairs, pack
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.integration
@@ -188,9 +188,9 @@ def test_reader_ranks_the_sentence_it_reads_first(real_index: Settings) -> None:
 
 
 def test_reader_off_keeps_the_feature_ranking(real_index: Settings) -> None:
-    from askcorpus.answer import compose
-    from askcorpus.followup import focus_of
-    from askcorpus.retrieve import retrieve
+    from askcorpus.answer.compose import compose
+    from askcorpus.answer.followup import focus_of
+    from askcorpus.answer.retrieve import retrieve
 
     q = "What did Iran give Russia?"
     assert Settings().reader == "off"  # the default, until the reader wins on every dev set

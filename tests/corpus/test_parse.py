@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from askcorpus.parse import html_to_article, parse_article
-from askcorpus.sentences import sentence_spans
+from askcorpus.corpus.parse import html_to_article, parse_article
+from askcorpus.corpus.sentences import sentence_spans
 
-SEEDS = Path(__file__).resolve().parents[1] / "corpus"
+SEEDS = Path(__file__).resolve().parents[2] / "corpus"
 FURNITURE = ("Share This Article", "2 Min Read", "Author's articles", "Author’s articles",
              "Blog and articles", "NATO, Russia flags")
 

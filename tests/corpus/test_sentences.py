@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from askcorpus.sentences import sentence_spans
+from askcorpus.corpus.sentences import sentence_spans
 from tests.conftest import SHARED_DATA
 
 # Reuters-21578 style: ~60-character lines, paragraphs indented, the next line often capitalized

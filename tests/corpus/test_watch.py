@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from askcorpus.config import Settings
-from askcorpus.watch import changes
+from askcorpus.corpus.watch import changes
 from tests.conftest import api_client, ask_api, start_live_app
 
 ZEBRA = ("Zebra council approves new stripes\n"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from askcorpus.benchmarks import (
+from askcorpus.evaluation.benchmarks import (
     SquadQuestion,
     beir_records,
     load_beir,
@@ -17,7 +17,7 @@ from askcorpus.benchmarks import (
     squad_records,
 )
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 
 
 # --- BEIR ------------------------------------------------------------------------------------

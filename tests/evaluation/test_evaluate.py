@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from askcorpus.cli import main
 from askcorpus.config import Settings
-from askcorpus.evaluate import (
+from askcorpus.evaluation.questions import (
     METRIC_NAMES,
     EvalQuestion,
     evaluate_questions,
@@ -77,7 +77,7 @@ def test_load_questions_errors(tmp_path: Path) -> None:
 
 @pytest.mark.integration
 def test_seed_eval_end_to_end(real_index: Settings, tmp_path: Path) -> None:
-    seed = Path(__file__).resolve().parents[1] / "eval" / "seed_questions.jsonl"
+    seed = Path(__file__).resolve().parents[2] / "eval" / "seed_questions.jsonl"
     r = CliRunner().invoke(main, ["eval", str(seed), "--index", str(real_index.index), "--json",
                                   "--out", str(tmp_path / "report")], catch_exceptions=False)
     assert r.exit_code == 0, r.output

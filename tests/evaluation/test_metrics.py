@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from askcorpus.metrics import (
+from askcorpus.evaluation.metrics import (
     abstention_scores,
     answer_hit,
     first_relevant_rank,

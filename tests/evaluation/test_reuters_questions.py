@@ -12,8 +12,8 @@ at its top level:
 askcorpus reads the file as it is: each JSONL record is one article with text = ``body``,
 title = ``title``, date = ``date`` and record id = ``newid`` (records without a body are
 skipped), so an article is cited as ``reuters21578.jsonl#<newid>``, which is what
-``askcorpus.evaluate.source_keys`` builds from a quote's path and record. The file (19.8 MB)
-is just under the default 20 MB ``ASKCORPUS_MAX_FILE_MB``.
+``askcorpus.evaluation.questions.source_keys`` builds from a quote's path and record. The
+file (19.8 MB) is just under the default 20 MB ``ASKCORPUS_MAX_FILE_MB``.
 
 Checked here, without a model: counts and ids; every expected answer occurs verbatim (only
 whitespace runs collapsed) in its article's body and inside a span askcorpus can quote; each
@@ -34,8 +34,8 @@ from typing import Any
 import pytest
 
 from askcorpus.config import Settings
-from askcorpus.evaluate import load_questions
-from askcorpus.ingest import read_file
+from askcorpus.corpus.ingest import read_file
+from askcorpus.evaluation.questions import load_questions
 from tests.conftest import ROOT, SHARED_DATA
 
 QUESTIONS = ROOT / "eval" / "reuters_questions.jsonl"

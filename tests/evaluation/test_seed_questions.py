@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 QUESTIONS = ROOT / "eval" / "seed_questions.jsonl"
 CORPUS = ROOT / "corpus"
 if not CORPUS.is_dir():
-    CORPUS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+    CORPUS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 
 KINDS = {
     "paraphrase", "multi-source", "unconfirmed", "who-reported",

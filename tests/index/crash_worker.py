@@ -6,10 +6,10 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from askcorpus.config import Settings
-from askcorpus.indexer import build_index
+from askcorpus.index.build import build_index
 from tests.fakes import FakeEmbedder, word_counter
 
 

@@ -25,13 +25,13 @@ import pytest
 
 from askcorpus.config import Settings
 from askcorpus.errors import IndexLockedError
-from askcorpus.indexer import build_index
+from askcorpus.index.build import build_index
+from askcorpus.index.store.folder import CURRENT, current_generation, open_index
 from askcorpus.pipeline import Pipeline
-from askcorpus.store import CURRENT, current_generation, open_index
 from tests.conftest import api_client, ask_api, start_live_app
 from tests.fakes import FakeEmbedder, word_counter
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NK = "How many North Korean troops may be involved?"
 
 pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning"),
@@ -44,7 +44,7 @@ import sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[4])
 from askcorpus.config import Settings
-from askcorpus.indexer import build_index
+from askcorpus.index.build import build_index
 from tests.fakes import FakeEmbedder, word_counter
 corpus, index, release = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 

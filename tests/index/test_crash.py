@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 
 from askcorpus.config import Settings
-from askcorpus.indexer import build_index
+from askcorpus.index.build import build_index
+from askcorpus.index.store.folder import read_manifest
 from askcorpus.pipeline import Pipeline
-from askcorpus.store import read_manifest
 from tests.fakes import FakeEmbedder, word_counter
 
 WORKER = Path(__file__).with_name("crash_worker.py")
-BBC = Path(__file__).resolve().parents[2] / "shared" / "data" / "news" / "bbc_news" / "raw"
+BBC = Path(__file__).resolve().parents[3] / "shared" / "data" / "news" / "bbc_news" / "raw"
 QUESTIONS = ["Who proposed sending NATO troops to Ukraine for training?",
              "How many North Korean troops may be involved?", "What did Iran provide to Russia?",
              "Which countries supported the Polish initiative?"]

@@ -1,9 +1,10 @@
 """A damaged index is one clear error that says how to rebuild it, never a crash, a segfault
 or a silent wrong answer; `askcorpus index` repairs it.
 
-The manifest records the size and SHA-256 of every file of its generation (store.py), so any
-truncation or flipped byte in the vectors, the SQLite file or the BM25 arrays is caught when the
-index is opened, before FAISS or SQLite read it. tests/test_index.py covers the basic cases;
+The manifest records the size and SHA-256 of every file of its generation
+(index/store/folder.py), so any truncation or flipped byte in the vectors, the SQLite file or
+the BM25 arrays is caught when the index is opened, before FAISS or SQLite read it.
+tests/index/test_index.py covers the basic cases;
 this adds byte-level damage, every file, the CLI in a subprocess (exit status, one stderr line,
 no signal) and the web app repairing at start.
 """
@@ -23,9 +24,9 @@ import pytest
 
 from askcorpus.config import Settings
 from askcorpus.errors import IndexCorruptError, IndexMissingError
-from askcorpus.indexer import build_index
+from askcorpus.index.build import build_index
+from askcorpus.index.store.folder import CURRENT, MANIFEST, REBUILD_HINT, open_index
 from askcorpus.pipeline import Pipeline
-from askcorpus.store import CURRENT, MANIFEST, REBUILD_HINT, open_index
 from tests.conftest import api_client, ask_api, start_live_app
 from tests.fakes import FakeEmbedder, word_counter
 
@@ -117,7 +118,7 @@ DAMAGE: dict[str, Callable[[Path], None]] = {
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, list[Any]]:
     base = tmp_path_factory.mktemp("pristine")
-    corpus = Path(__file__).resolve().parents[1] / "corpus"
+    corpus = Path(__file__).resolve().parents[2] / "corpus"
     settings = Settings(corpus=corpus, index=base / "index")
     build_index(settings, FakeEmbedder(), word_counter)
     return settings, _answers(settings)
@@ -240,7 +241,7 @@ def test_a_failed_write_is_one_error_and_leaves_the_old_index(
     import faiss
 
     from askcorpus.errors import AskCorpusError
-    from askcorpus.lexical import Lexical
+    from askcorpus.index.lexical import Lexical
 
     base, answers = pristine
     settings = base.replace(index=tmp_path / "index")
@@ -273,7 +274,7 @@ def test_a_failed_write_is_one_error_and_leaves_the_old_index(
             def executemany(self, *_: Any) -> None:
                 raise sqlite3.OperationalError("disk I/O error")
 
-        monkeypatch.setattr("askcorpus.store.sqlite3.connect", Failing)
+        monkeypatch.setattr("askcorpus.index.store.folder.sqlite3.connect", Failing)
     with pytest.raises(AskCorpusError, match="cannot write the index") as e:
         build_index(settings, FakeEmbedder(), word_counter, rebuild=True)
     assert "\n" not in str(e.value) and "unchanged" in str(e.value)
@@ -288,6 +289,6 @@ def test_an_index_path_that_is_a_file_is_one_error(tmp_path: Path) -> None:
 
     blocker = tmp_path / "index"
     blocker.write_text("not a folder")
-    settings = Settings(corpus=Path(__file__).resolve().parents[1] / "corpus", index=blocker)
+    settings = Settings(corpus=Path(__file__).resolve().parents[2] / "corpus", index=blocker)
     with pytest.raises(AskCorpusError, match="cannot write the index folder"):
         build_index(settings, FakeEmbedder(), word_counter)

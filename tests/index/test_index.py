@@ -14,9 +14,9 @@ from askcorpus.errors import (
     IndexMismatchError,
     IndexMissingError,
 )
-from askcorpus.indexer import build_index
+from askcorpus.index.build import build_index
+from askcorpus.index.store.folder import open_index, read_manifest, write_lock
 from askcorpus.pipeline import Pipeline
-from askcorpus.store import open_index, read_manifest, write_lock
 from tests.fakes import FakeEmbedder, word_counter
 
 NEW = ("Grain deal collapses\n\nThe agreement that allowed grain ships to leave Black Sea ports "
@@ -154,10 +154,10 @@ def test_hnsw_above_threshold_recall_against_exact(tmp_path: Path) -> None:
     """An approximate index is chosen above the threshold; its recall@10 vs exact is high."""
     import numpy as np
 
-    from askcorpus.retrieve import dense_search
+    from askcorpus.answer.retrieve import dense_search
 
-    root = Path(__file__).resolve().parents[2] / "shared" / "data" / "news" / "bbc_news" / "raw"
-    corpus = root / "business" if root.exists() else Path(__file__).resolve().parents[1] / "corpus"
+    root = Path(__file__).resolve().parents[3] / "shared" / "data" / "news" / "bbc_news" / "raw"
+    corpus = root / "business" if root.exists() else Path(__file__).resolve().parents[2] / "corpus"
     base = Settings(corpus=corpus, index=tmp_path / "exact")
     emb = FakeEmbedder(dim=96)
     build_index(base, emb, word_counter)

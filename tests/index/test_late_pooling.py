@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from askcorpus.config import Settings
-from askcorpus.late_pooling import SentenceAccumulator, chunk_spans, pool_spans
-from askcorpus.sentences import document_sentences
+from askcorpus.corpus.sentences import document_sentences
+from askcorpus.index.late_pooling import SentenceAccumulator, chunk_spans, pool_spans
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_pool_spans_averages_only_the_tokens_inside_each_span() -> None:
@@ -34,7 +34,7 @@ def test_chunk_spans_clip_sentences_and_shift_past_the_headline() -> None:
 
 
 def test_stored_rows_are_int8_and_close_to_float32() -> None:
-    from askcorpus.late_pooling import decode_rows, encode_rows
+    from askcorpus.index.late_pooling import decode_rows, encode_rows
 
     rng = np.random.default_rng(0)
     m = rng.standard_normal((50, 384)).astype(np.float32)
@@ -77,9 +77,9 @@ class NoSentenceEmbedding:
 @pytest.mark.integration
 def test_index_stores_pooled_sentence_vectors_and_answering_runs_no_model_on_sentences(
         tmp_path: Path) -> None:
-    from askcorpus.onnx_embedder import OnnxEmbedder
+    from askcorpus.index.onnx_embedder import OnnxEmbedder
+    from askcorpus.index.store.folder import open_index
     from askcorpus.pipeline import Pipeline
-    from askcorpus.store import open_index
 
     corpus = tmp_path / "corpus"
     shutil.copytree(ROOT / "corpus", corpus)
@@ -132,8 +132,8 @@ def test_index_stores_pooled_sentence_vectors_and_answering_runs_no_model_on_sen
 
 @pytest.mark.integration
 def test_torch_and_onnx_pool_the_same_sentences() -> None:
-    from askcorpus.embedding import SentenceTransformerEmbedder, resolve_model
-    from askcorpus.onnx_embedder import OnnxEmbedder
+    from askcorpus.index.embedding import SentenceTransformerEmbedder, resolve_model
+    from askcorpus.index.onnx_embedder import OnnxEmbedder
 
     spec = resolve_model("all-MiniLM-L6-v2")
     texts = ["Kursk offensive\nSome 12,000 North Korean troops were deployed. Kyiv confirmed it.",

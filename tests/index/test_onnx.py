@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 
 from askcorpus.config import Settings
-from askcorpus.embedding import SentenceTransformerEmbedder, resolve_model
+from askcorpus.index.embedding import SentenceTransformerEmbedder, resolve_model
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 SENTENCES = [
     "How many North Korean soldiers are fighting for Russia?",
@@ -62,7 +62,7 @@ def torch_vectors() -> np.ndarray:
 
 
 def test_cosine_to_torch_and_names(cache_env: Path, torch_vectors: np.ndarray) -> None:
-    from askcorpus.onnx_embedder import OnnxEmbedder
+    from askcorpus.index.onnx_embedder import OnnxEmbedder
 
     spec = resolve_model("all-MiniLM-L6-v2")
     int8 = OnnxEmbedder(spec, quantized=True, batch_size=8)
@@ -93,7 +93,7 @@ def test_cosine_to_torch_and_names(cache_env: Path, torch_vectors: np.ndarray) -
 
 
 def test_second_construction_reuses_the_cache(cache_env: Path) -> None:
-    import askcorpus.onnx_embedder as oe
+    import askcorpus.index.onnx_embedder as oe
 
     spec = resolve_model("all-MiniLM-L6-v2")
     first = oe.OnnxEmbedder(spec)
@@ -109,13 +109,13 @@ def test_second_construction_reuses_the_cache(cache_env: Path) -> None:
 
 def test_query_path_imports_no_torch(cache_env: Path) -> None:
     # the exports exist (earlier tests made them in this cache); a fresh process only runs them
-    from askcorpus.onnx_embedder import OnnxEmbedder
+    from askcorpus.index.onnx_embedder import OnnxEmbedder
 
     OnnxEmbedder(resolve_model("all-MiniLM-L6-v2"), quantized=False).warm_up()
     code = (
         "import sys\n"
-        "from askcorpus.embedding import resolve_model\n"
-        "from askcorpus.onnx_embedder import OnnxEmbedder\n"
+        "from askcorpus.index.embedding import resolve_model\n"
+        "from askcorpus.index.onnx_embedder import OnnxEmbedder\n"
         "from askcorpus.pipeline import make_query_embedder\n"
         "from askcorpus.config import Settings\n"
         "spec = resolve_model('all-MiniLM-L6-v2')\n"
@@ -133,8 +133,8 @@ def test_query_path_imports_no_torch(cache_env: Path) -> None:
 
 
 def test_index_and_ask_with_onnx_backend(cache_env: Path, tmp_path: Path) -> None:
+    from askcorpus.index.store.folder import read_manifest
     from askcorpus.pipeline import Pipeline
-    from askcorpus.store import read_manifest
 
     corpus = tmp_path / "corpus"
     shutil.copytree(ROOT / "corpus", corpus)
@@ -154,8 +154,8 @@ def test_auto_backend_new_index_is_int8_and_follows_an_existing_torch_index(
         cache_env: Path, tmp_path: Path) -> None:
     """backend=auto (the default): a new index on CPU is built with the int8 model; an index
     built with torch keeps being queried and updated with torch's vectors, never re-embedded."""
+    from askcorpus.index.store.folder import read_manifest
     from askcorpus.pipeline import Pipeline
-    from askcorpus.store import read_manifest
 
     corpus = tmp_path / "corpus"
     shutil.copytree(ROOT / "corpus", corpus)

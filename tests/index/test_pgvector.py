@@ -19,13 +19,13 @@ from pg_server import LocalPostgres, pg_bin, start_postgres
 
 from askcorpus.config import Settings
 from askcorpus.errors import AskCorpusError, IndexLockedError, IndexMissingError
-from askcorpus.indexer import build_index
-from askcorpus.lexical import tokenize
+from askcorpus.index.build import build_index
+from askcorpus.index.lexical import tokenize
+from askcorpus.index.store.factory import open_backend
 from askcorpus.pipeline import Pipeline
-from askcorpus.storage import open_backend
 
 pytestmark = pytest.mark.pgvector
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 QUESTIONS = ["Who proposed sending NATO troops to Ukraine for training?",
              "What did Iran give Russia?", "How many North Korean soldiers are in Russia?",
              "Did the talks in Istanbul produce a ceasefire?", "Who won the football match?"]
@@ -381,7 +381,7 @@ class CachingEmbedder:
 @pytest.mark.integration
 def test_seed_questions_give_the_same_quotes_on_both_stores(
         pg: LocalPostgres, tmp_path: Path) -> None:
-    from askcorpus.evaluate import evaluate_questions, load_questions
+    from askcorpus.evaluation.questions import evaluate_questions, load_questions
 
     shutil.copytree(ROOT / "corpus", tmp_path / "corpus")
     folder = Settings(corpus=tmp_path / "corpus", index=tmp_path / "index")

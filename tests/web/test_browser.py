@@ -15,7 +15,7 @@ import pytest
 from askcorpus.config import Settings
 from tests.conftest import ARTIFACTS, CHROMIUM
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MACRON_QUESTION = "Who proposed sending NATO troops to Ukraine for training?"
 NK_QUESTION = "How many North Korean soldiers are fighting for Russia?"
 FOLLOW_UP = "How did Russia react to that?"

@@ -1,4 +1,4 @@
-"""Item 5, the part tests/test_browser.py does not reach: hostile *metadata* in a real browser.
+"""Item 5, the part tests/web/test_browser.py does not reach: hostile *metadata* in a real browser.
 
 test_browser.py puts script/HTML/markdown payloads in an article's text. Here they sit where
 the page shows them as attribution: JSON(L) records' title, outlet, date, url and id, an HTML
@@ -20,7 +20,7 @@ from askcorpus.config import Settings
 from askcorpus.pipeline import Pipeline
 from tests.conftest import ARTIFACTS, CHROMIUM, start_live_app
 from tests.fakes import FakeEmbedder, word_counter
-from tests.test_browser import INPUT, Watched
+from tests.web.test_browser import INPUT, Watched
 
 pytestmark = [
     pytest.mark.browser,

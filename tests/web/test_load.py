@@ -16,7 +16,7 @@ import pytest
 
 from askcorpus.config import Settings
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from askcorpus.config import Settings
-from askcorpus.ingest import load_corpus
+from askcorpus.corpus.ingest import load_corpus
 from askcorpus.web.manage import TRASH, add_files, clean_name, remove_files
 from tests.conftest import ARTIFACTS, CHROMIUM, SEEDS, free_port, start_live_app
 from tests.fakes import FakeEmbedder
@@ -133,7 +133,7 @@ def _service(settings: Settings, **kw: Any) -> Any:
 
 def test_the_service_adds_indexes_with_progress_and_removes(fake_settings: Settings,
                                                             tmp_path: Path) -> None:
-    from tests.test_watch import ZEBRA
+    from tests.corpus.test_watch import ZEBRA
 
     service = _service(fake_settings, manage=True)
     upload = tmp_path / "zebra.txt"
@@ -322,8 +322,8 @@ def test_add_and_remove_an_article_from_the_index_tab(browser: Any, real_index: 
                                                       tmp_path: Path) -> None:
     """No --watch: dropping files on the Index tab saves them, indexes them (progress in the
     tab) and the chat quotes the new article at once; removing it, the answer is gone."""
-    from tests.test_browser import INPUT, Watched
-    from tests.test_watch import ZEBRA, ZEBRA_Q
+    from tests.corpus.test_watch import ZEBRA, ZEBRA_Q
+    from tests.web.test_browser import INPUT, Watched
 
     settings = real_index.replace(corpus=tmp_path / "corpus", index=tmp_path / "index")
     shutil.copytree(real_index.corpus, settings.corpus)
@@ -406,7 +406,7 @@ def test_a_file_over_the_size_limit_is_refused_in_the_page(browser: Any,
     """Gradio's upload limit is the indexer's: a drop holding a bigger file is refused with a
     message before anything is uploaded, and nothing reaches the corpus."""
     from askcorpus.pipeline import Pipeline
-    from tests.test_browser import Watched
+    from tests.web.test_browser import Watched
 
     settings = fake_settings.replace(max_file_mb=0.01)  # 10 KiB; the seed articles are smaller
     app = start_live_app(settings, pipeline=Pipeline(settings, embedder=FakeEmbedder()))

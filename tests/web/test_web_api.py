@@ -22,7 +22,7 @@ from askcorpus.web import auth
 from askcorpus.web.startup import Startup
 from tests.conftest import ask_api
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NK_QUESTION = "How many North Korean soldiers are fighting for Russia?"
 MACRON_QUESTION = "Who proposed sending NATO troops to Ukraine for training?"
 FOLLOW_UP = "How did Russia react to that?"

@@ -18,12 +18,12 @@ from typing import Any
 
 import numpy as np
 
+from ..corpus.sentences import document_sentences
+from ..index.lexical import tokenize
+from ..index.store.base import IndexReader
+from ..types import Hit
 from .answer_types import NUMBER, OTHER, counted_noun, offers, question_type
-from .lexical import tokenize
 from .reader import ReaderInput
-from .sentences import document_sentences
-from .storage import IndexReader
-from .types import Hit
 
 FEATURES = ("cos", "lex", "prior", "offer", "chunk", "key", "bigram")
 _CONTINUES = re.compile(r"^(?:they|this|these|those|it|its|he|she|his|her|such|however|but|"

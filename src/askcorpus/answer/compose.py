@@ -12,12 +12,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..index.lexical import tokenize
+from ..index.store.base import IndexReader
+from ..types import Answer, Hit
 from .candidates import FEATURES, AnswerSettings, Candidates, gather, rank
-from .lexical import tokenize
 from .quotes import select_quotes
 from .sources import NO_ANSWER, agreement, collapse_copies, with_doubts, with_support
-from .storage import IndexReader
-from .types import Answer, Hit
 
 __all__ = ["FEATURES", "NO_ANSWER", "AnswerSettings", "Candidates", "abstain_vector", "compose",
            "confidence", "gather", "rank", "select_quotes"]

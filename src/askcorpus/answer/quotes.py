@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..index.store.base import IndexReader
+from ..types import DocInfo, Quote
 from .candidates import _CONTINUES, AnswerSettings, Candidates
 from .hedges import doubts, flag_text
-from .storage import IndexReader
-from .types import DocInfo, Quote
 
 
 def select_quotes(cands: Candidates, scores: np.ndarray, index: IndexReader, k: int,

@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ModelError
+from ..errors import ModelError
 
-READER_DIR = Path(__file__).resolve().parent / "models" / "reader"
+READER_DIR = Path(__file__).resolve().parents[1] / "models" / "reader"
 MODEL_FILE = "reader.int8.onnx"
 # word pieces given to each part (the whole pair stays well under the model's 256)
 MAX_QUESTION = 40
@@ -120,7 +120,7 @@ class Reader:
             data = self.checked_bytes()
             from tokenizers import Tokenizer
 
-            from .onnx_embedder import cpu_session, default_threads
+            from ..index.onnx_embedder import cpu_session, default_threads
 
             try:
                 session = cpu_session(data, self.threads or default_threads())

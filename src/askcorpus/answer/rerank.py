@@ -14,9 +14,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .config import force_offline
-from .errors import ModelError
-from .types import Hit
+from ..config import force_offline
+from ..errors import ModelError
+from ..types import Hit
 
 
 class Reranker(Protocol):

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .lexical import tokenize
-from .storage import IndexReader
-from .types import Hit
+from ..index.lexical import tokenize
+from ..index.store.base import IndexReader
+from ..types import Hit
 
 MODES = ("dense", "bm25", "hybrid")
 

@@ -7,13 +7,13 @@ from dataclasses import replace
 
 import numpy as np
 
+from ..index.lexical import tokenize
+from ..index.store.base import IndexReader
+from ..types import Quote
 from .answer_types import answer_key
 from .candidates import AnswerSettings, Candidates, _is_heading
 from .hedges import doubts
-from .lexical import tokenize
 from .quotes import _quote
-from .storage import IndexReader
-from .types import Quote
 
 NO_ANSWER = "No article in the corpus answers this."
 

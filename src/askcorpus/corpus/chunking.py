@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .types import Chunk, Document
+from ..types import Chunk, Document
 
 SEPARATORS = ["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""]
 MAX_CHARS_PER_TOKEN = 20  # a chunk is at most chunk_tokens * this many characters

@@ -17,9 +17,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from .errors import CorpusError
+from ..errors import CorpusError
+from ..types import Document, Skipped
 from .parse import html_to_article, parse_article
-from .types import Document, Skipped
 
 TEXT_EXT = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md"}
 HTML_EXT = {".html": "html", ".htm": "html"}

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from .errors import CorpusError
+from ..errors import CorpusError
 from .ingest import SUPPORTED
 
 log = logging.getLogger("askcorpus.watch")

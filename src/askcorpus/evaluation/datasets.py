@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import time
 from collections.abc import Iterable
@@ -12,15 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..config import Settings, cache_root
+from ..types import DocInfo
 from .benchmarks import BeirData, SquadData, beir_records, load_beir, load_squad, squad_records
-from .config import Settings
-from .evaluate import EvalQuestion
 from .metrics import mrr_at_k, ndcg_at_k, percentile, recall_at_k
-from .types import DocInfo
-
-
-def cache_root() -> Path:
-    return Path(os.environ.get("ASKCORPUS_CACHE", "~/.cache/askcorpus")).expanduser()
+from .questions import EvalQuestion
 
 
 def _fingerprint(path: Path, settings: Settings) -> str:

@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .errors import AskCorpusError
-from .ingest import read_file
+from ..corpus.ingest import read_file
+from ..errors import AskCorpusError
 from .metrics import (
     abstention_scores,
     answer_hit,

@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .evaluate import QuestionResult
 from .metrics import recall_curve, risk_coverage
+from .questions import QuestionResult
 
 
 def table(rows: Mapping[str, Mapping[str, float]], metrics: Sequence[str] | None = None) -> str:

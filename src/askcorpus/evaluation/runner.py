@@ -6,11 +6,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .config import Settings
-from .errors import AskCorpusError
-from .evaluate import evaluate_questions, load_questions, results_as_dicts, summarize
+from ..answer.retrieve import MODES
+from ..config import Settings
+from ..errors import AskCorpusError
+from .questions import evaluate_questions, load_questions, results_as_dicts, summarize
 from .report import table, write_report
-from .retrieve import MODES
 
 BEIR_METRICS = ("ndcg@10", "recall@100", "mrr@10", "latency_p50_ms", "latency_p95_ms")
 
@@ -38,7 +38,7 @@ def _stderr_progress(enabled: bool) -> Any:
 
 
 def _pipelines(settings: Settings, modes: list[str]) -> dict[str, Any]:
-    from .pipeline import Pipeline
+    from ..pipeline import Pipeline
 
     first = Pipeline(settings.replace(mode=modes[0]))
     out = {modes[0]: first}

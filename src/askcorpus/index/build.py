@@ -15,18 +15,19 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__
-from .chunking import Chunker, ChunkerSettings
-from .config import Settings
-from .errors import AskCorpusError, CorpusError
-from .ingest import load_corpus
+from ..config import Settings
+from ..corpus.chunking import Chunker, ChunkerSettings
+from ..corpus.ingest import load_corpus
+from ..corpus.neardup import clusters, signature
+from ..corpus.sentences import document_sentences
+from ..errors import AskCorpusError, CorpusError
+from ..types import Chunk, Document, Skipped
+from ..version import __version__
 from .late_pooling import STORED_DTYPE, SentenceAccumulator, chunk_spans
 from .lexical import BM25_PARAMS
-from .neardup import clusters, signature
-from .sentences import document_sentences
-from .storage import IndexBackend, NewGeneration, open_backend
-from .store import SCHEMA_VERSION
-from .types import Chunk, Document, Skipped
+from .store.base import IndexBackend, NewGeneration
+from .store.factory import open_backend
+from .store.folder import SCHEMA_VERSION
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 # Bump when ingestion or chunking changes what is derived from the same files (spans, titles,

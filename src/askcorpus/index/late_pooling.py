@@ -113,7 +113,7 @@ def decode_stored(rows: Iterable[tuple[str, bytes]], dim: int, dtype: str,
                   where: str) -> dict[str, np.ndarray]:
     """``{doc id: float32 rows}`` from (doc id, blob) rows of a store; a blob of the wrong
     length is one clear IndexCorruptError naming the index."""
-    from .errors import IndexCorruptError
+    from ..errors import IndexCorruptError
 
     out = {}
     for doc_id, blob in rows:

@@ -38,8 +38,9 @@ from typing import Any
 
 import numpy as np
 
+from ..config import cache_root
+from ..errors import ModelError
 from .embedding import ModelSpec
-from .errors import ModelError
 
 EXPORT_RECIPE = 2  # bump when the export or quantization recipe changes: a new cache folder
 FP32_FILE = "model.fp32.onnx"
@@ -48,10 +49,6 @@ exports_made = 0  # exports + quantizations done by this process (tests: the cac
 
 
 # -- the cache ----------------------------------------------------------------------------
-def cache_root() -> Path:
-    return Path(os.environ.get("ASKCORPUS_CACHE") or "~/.cache/askcorpus").expanduser()
-
-
 def cpu_flags() -> set[str]:
     """The CPU's feature flags (Linux /proc/cpuinfo); empty where they cannot be read."""
     try:
@@ -158,7 +155,7 @@ def _export_fp32(spec: ModelSpec, folder: Path) -> None:
     from transformers import AutoConfig, AutoModel
     from transformers.utils import logging as hf_logging
 
-    from .config import force_offline
+    from ..config import force_offline
 
     force_offline()
     hf_logging.set_verbosity_error()
@@ -440,7 +437,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Make the exports ahead of time (e.g. at install): python -m askcorpus.onnx_embedder."""
     import argparse
 
-    from .config import DEFAULT_MODEL
+    from ..config import DEFAULT_MODEL
     from .embedding import resolve_model
 
     parser = argparse.ArgumentParser(prog="python -m askcorpus.onnx_embedder",

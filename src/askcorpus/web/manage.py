@@ -21,7 +21,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..ingest import SUPPORTED, read_file
+from ..corpus.ingest import SUPPORTED, read_file
 from ..types import Document
 
 TRASH = ".askcorpus-removed"

@@ -110,7 +110,7 @@ def flag_labels(flags: Iterable[object], terms: Iterable[object]) -> list[tuple[
     Each wording in ``terms`` is given to the first flag it raises on its own (asked of
     :func:`askcorpus.hedges.flag_text`, the same rules that flagged the quote).
     """
-    from ..hedges import flag_text
+    from ..answer.hedges import flag_text
 
     shown = [str(f) for f in flags if str(f) in SHOWN_FLAGS]
     owned: dict[str, list[str]] = {f: [] for f in shown}

@@ -141,7 +141,7 @@ def start(settings: Settings, host: str = "127.0.0.1", port: int = 7860, *,
     startup.start()
     watcher = None
     if watch:
-        from ..watch import DEBOUNCE_MS, CorpusWatcher
+        from ..corpus.watch import DEBOUNCE_MS, CorpusWatcher
 
         watcher = CorpusWatcher(settings.corpus, _updater(pipeline, startup),
                                 index=None if settings.store else settings.index,
@@ -186,7 +186,7 @@ def _updater(pipeline: Any, startup: Startup) -> Callable[[list[str]], None]:
 def _where(settings: Settings) -> str:
     """The index folder, or the database URL without its password."""
     if settings.store:
-        from ..pgstore import redact
+        from ..index.store.postgres.schema import redact
 
         return redact(settings.store)
     return str(settings.index)

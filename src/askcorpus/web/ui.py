@@ -13,7 +13,7 @@ from typing import Any
 
 import gradio as gr
 
-from ..ingest import SUPPORTED
+from ..corpus.ingest import SUPPORTED
 from . import assets, render
 from .service import ChatService, answer_json
 

@@ -1,8 +1,10 @@
-"""Where an index lives: the interface both stores implement, and the choice between them.
+"""The interface every index store implements; it knows no store. Two implement it:
 
-* the folder store (default): FAISS + SQLite + bm25s files under ``index/`` (store.py);
+* the folder store (default): FAISS + SQLite + bm25s files under ``index/`` (folder.py);
 * the PostgreSQL store: pgvector + tables in a database, chosen with ``--store
-  postgresql://…`` or ``ASKCORPUS_STORE`` (pgstore.py).
+  postgresql://…`` or ``ASKCORPUS_STORE`` (postgres/).
+
+factory.py picks one from the settings.
 
 The pipeline, the retriever and the answer code see only :class:`IndexReader`; the indexer
 writes through :class:`IndexWriter`. Plain data crosses the boundary: chunk ids (int), doc ids
@@ -14,19 +16,13 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from .errors import AskCorpusError
-
 if TYPE_CHECKING:
-    from .config import Settings
-    from .types import Chunk, DocInfo, Document
-
-PG_SCHEMES = ("postgresql://", "postgres://")
-
+    from ...config import Settings
+    from ...types import Chunk, DocInfo, Document
 
 class LexicalStats(Protocol):
     """What answer selection asks of the lexical index besides search."""
@@ -120,55 +116,3 @@ class IndexBackend(Protocol):
     def open(self, *, ef_search: int | None = None) -> IndexReader: ...
 
     def writer(self, settings: Settings) -> AbstractContextManager[IndexWriter]: ...
-
-
-class FolderBackend:
-    """The FAISS + SQLite folder (store.py)."""
-
-    incremental = False
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    @property
-    def location(self) -> str:
-        return str(self.folder)
-
-    def current_generation(self) -> str | None:
-        from .store import current_generation
-
-        gen = current_generation(self.folder)
-        return gen.name if gen is not None else None
-
-    def read_manifest(self) -> dict[str, Any]:
-        from .store import read_manifest
-
-        return read_manifest(self.folder)
-
-    def open(self, *, ef_search: int | None = None) -> IndexReader:
-        from .store import open_index
-
-        return open_index(self.folder, ef_search=ef_search)
-
-    def writer(self, settings: Settings) -> AbstractContextManager[IndexWriter]:
-        from .store import folder_writer
-
-        return folder_writer(self.folder, settings)
-
-
-def is_database_url(value: str) -> bool:
-    return value.startswith(PG_SCHEMES)
-
-
-def open_backend(settings: Settings) -> IndexBackend:
-    """The folder store unless ``settings.store`` names a database."""
-    store = (settings.store or "").strip()
-    if not store:
-        return FolderBackend(settings.index)
-    if is_database_url(store):
-        from .pgstore import PgBackend
-
-        return PgBackend(store, schema=settings.pg_schema)
-    shown = store.split("@")[-1] if "://" in store else store
-    raise AskCorpusError(f"--store / ASKCORPUS_STORE must be a postgresql:// URL, got {shown!r} "
-                         "(the folder store is the default; choose its folder with --index)")

@@ -32,14 +32,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import AskCorpusError, IndexCorruptError, IndexLockedError, IndexMissingError
-from .late_pooling import decode_stored, encode_rows
-from .lexical import Lexical
-from .types import Chunk, DocInfo, Document
+from ...errors import AskCorpusError, IndexCorruptError, IndexLockedError, IndexMissingError
+from ...types import Chunk, DocInfo, Document
+from ..late_pooling import decode_stored, encode_rows
+from ..lexical import Lexical
 
 if TYPE_CHECKING:
-    from .config import Settings
-    from .storage import NewGeneration
+    from ...config import Settings
+    from .base import IndexReader, IndexWriter, NewGeneration
 
 SCHEMA_VERSION = 1
 CURRENT = "CURRENT"
@@ -548,7 +548,7 @@ class FolderWriter:
         self.settings = settings
 
     def write(self, generation: NewGeneration) -> tuple[str, int]:
-        from .lexical import tokenize_many
+        from ..lexical import tokenize_many
 
         g = generation
         dim = int(g.manifest["model"]["dim"])
@@ -566,3 +566,29 @@ class FolderWriter:
 def folder_writer(folder: Path, settings: Settings) -> Iterator[FolderWriter]:
     with write_lock(folder):
         yield FolderWriter(folder, settings)
+
+
+class FolderBackend:
+    """The FAISS + SQLite folder as an :class:`~.base.IndexBackend`."""
+
+    incremental = False
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    @property
+    def location(self) -> str:
+        return str(self.folder)
+
+    def current_generation(self) -> str | None:
+        gen = current_generation(self.folder)
+        return gen.name if gen is not None else None
+
+    def read_manifest(self) -> dict[str, Any]:
+        return read_manifest(self.folder)
+
+    def open(self, *, ef_search: int | None = None) -> IndexReader:
+        return open_index(self.folder, ef_search=ef_search)
+
+    def writer(self, settings: Settings) -> contextlib.AbstractContextManager[IndexWriter]:
+        return folder_writer(self.folder, settings)

@@ -18,7 +18,8 @@ docs/SCALING.md for it measured against bm25s.)
 Updates are incremental by document hash, in ONE transaction: removed articles' rows go,
 new ones come, the manifest row's generation goes up. Readers run each answer in a
 REPEATABLE READ READ ONLY transaction, so every process sees the old index or the new one,
-never a mixture. One writer at a time: a session advisory lock. The writing is in pgwriter.py.
+never a mixture. One writer at a time: a session advisory lock. The writing is in writer.py;
+what both share (schema version, literals, the driver) in schema.py.
 """
 
 from __future__ import annotations
@@ -32,41 +33,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import AskCorpusError, IndexCorruptError, IndexLockedError, IndexMissingError
-from .lexical import BM25_PARAMS
-from .types import Chunk, DocInfo
+from ....errors import AskCorpusError, IndexCorruptError, IndexLockedError, IndexMissingError
+from ....types import Chunk, DocInfo
+from ...lexical import BM25_PARAMS
+from .schema import PG_SCHEMA_VERSION, DatabaseError, psycopg_module, redact, vector_literal
 
 if TYPE_CHECKING:
-    from .config import Settings
-    from .pgwriter import PgWriter
+    from ....config import Settings
+    from .writer import PgWriter
 
-PG_SCHEMA_VERSION = 1
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _INFO = "id, path, paths, title, format, outlet, date, url, record, cluster"
-
-
-class DatabaseError(AskCorpusError):
-    """The database could not be reached or answered with an error."""
-
-
-def vector_literal(v: np.ndarray) -> str:
-    """pgvector's text form; repr of each float32 (as a Python float) round-trips exactly."""
-    return "[" + ",".join(map(repr, np.asarray(v, dtype=np.float32).tolist())) + "]"
-
-
-def pg_text(value: str | None) -> str | None:
-    """PostgreSQL text cannot hold NUL; one replacement character keeps every offset."""
-    return value.replace("\x00", "\ufffd") if value and "\x00" in value else value
-
-
-def redact(dsn: str) -> str:
-    """The URL without its password (and without its query string)."""
-    head, _, rest = dsn.partition("://")
-    rest = rest.split("?", 1)[0]
-    if "@" in rest:
-        user, _, host = rest.rpartition("@")
-        rest = f"{user.split(':', 1)[0]}@{host}"
-    return f"{head}://{rest}"
 
 
 def _reason(e: BaseException) -> str:
@@ -74,15 +51,6 @@ def _reason(e: BaseException) -> str:
     for prefix in ("connection failed: ",):
         text = text.removeprefix(prefix)
     return text[:300] or type(e).__name__
-
-
-def _psycopg() -> Any:
-    try:
-        import psycopg
-    except ImportError:
-        raise AskCorpusError("the PostgreSQL store needs psycopg: "
-                             "pip install 'askcorpus[postgres]'") from None
-    return psycopg
 
 
 class PgBackend:
@@ -106,7 +74,7 @@ class PgBackend:
     # -- connections ------------------------------------------------------------------
     def connect(self, *, autocommit: bool = True) -> Any:
         """A new connection, or one clear DatabaseError (never a password in it)."""
-        psycopg = _psycopg()
+        psycopg = psycopg_module()
         kwargs: dict[str, Any] = {"autocommit": autocommit}
         if "connect_timeout" not in self.dsn:
             kwargs["connect_timeout"] = 10
@@ -122,7 +90,7 @@ class PgBackend:
     @contextlib.contextmanager
     def errors(self) -> Iterator[None]:
         """Any database error below is one DatabaseError naming the server."""
-        psycopg = _psycopg()
+        psycopg = psycopg_module()
         try:
             yield
         except psycopg.errors.UndefinedTable:
@@ -139,7 +107,7 @@ class PgBackend:
 
     # -- IndexBackend -------------------------------------------------------------------
     def current_generation(self) -> str | None:
-        psycopg = _psycopg()
+        psycopg = psycopg_module()
         with self._lock, self.errors():
             try:
                 row = self._shared().execute(
@@ -187,10 +155,10 @@ class PgBackend:
                 raise IndexLockedError(f"{self.location} is being written by another "
                                        "process; wait for it to finish")
             try:
-                from .pgwriter import PgWriter
+                from .writer import PgWriter
 
                 self._prepare(conn)
-                yield PgWriter(self, conn, settings)
+                yield PgWriter(conn, self.schema, self.errors, settings)
             finally:
                 with contextlib.suppress(Exception):
                     conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 7))",
@@ -199,7 +167,7 @@ class PgBackend:
             conn.close()
 
     def _prepare(self, conn: Any) -> None:
-        psycopg = _psycopg()
+        psycopg = psycopg_module()
         try:
             conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
         except psycopg.Error as e:
@@ -273,7 +241,7 @@ class PgReader:
     def _conn(self) -> Any:
         conn = getattr(self._local, "conn", None)
         if conn is None or conn.closed or conn.broken:  # e.g. after a server restart
-            psycopg = _psycopg()
+            psycopg = psycopg_module()
             conn = self._local.conn = self.backend.connect()
             # every transaction of a reader: BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY
             conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
@@ -357,7 +325,7 @@ class PgReader:
 
     def sentence_vectors(self, doc_ids: Sequence[str]) -> dict[str, np.ndarray]:
         """Each document's pooled sentence vectors (see store.StoredIndex.sentence_vectors)."""
-        from .late_pooling import decode_stored
+        from ...late_pooling import decode_stored
 
         if not doc_ids:
             return {}

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
-from .late_pooling import encode_rows
-from .lexical import tokenize
-from .pgstore import PG_SCHEMA_VERSION, PgBackend, pg_text, vector_literal
+from ...late_pooling import encode_rows
+from ...lexical import tokenize
+from .schema import PG_SCHEMA_VERSION, pg_text, vector_literal
 
 if TYPE_CHECKING:
-    from .config import Settings
-    from .storage import NewGeneration
+    from ....config import Settings
+    from ..base import NewGeneration
 
 EF_CONSTRUCTION = 64
 _DOC_COLUMNS = ("id", "path", "paths", "title", "format", "outlet", "date", "url", "record",
@@ -67,14 +69,15 @@ def _hnsw_sql(s: str, m: int) -> str:
 class PgWriter:
     """Applies a new generation to the database in one transaction."""
 
-    def __init__(self, backend: PgBackend, conn: Any, settings: Settings) -> None:
-        self.backend = backend
+    def __init__(self, conn: Any, schema: str,
+                 errors: Callable[[], AbstractContextManager[Any]], settings: Settings) -> None:
         self.conn = conn
+        self.errors = errors  # the backend's: any database error -> one DatabaseError
         self.settings = settings
-        self.s = backend.schema
+        self.s = schema
 
     def write(self, generation: NewGeneration) -> tuple[str, int]:
-        with self.backend.errors(), self.conn.transaction():
+        with self.errors(), self.conn.transaction():
             return self._write(generation)
 
     def _write(self, g: NewGeneration) -> tuple[str, int]:
