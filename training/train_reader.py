@@ -23,6 +23,10 @@ Training data (never eval/seed_questions.jsonl: the seed pools are only measured
   (binary) loss beside the listwise one. Measured and dropped for the shipped model: with them
   the reader learnt to call everything unanswerable (held-out SQuAD: reader alone answer@1
   0.39, below the features' 0.67); see docs/BENCHMARKS.md.
+* Optionally (--news-groups N) synthetic news groups from AG News (../shared/data/news): a
+  headline is the question, its own summary the positive, other stories' summaries the
+  negatives. Measured (round 4 in docs/BENCHMARKS.md): a better reader alone, a trade end to end;
+  not in the shipped model.
 Each answerable question is a group scored with a listwise softmax over its candidates. The
 answer stage turns the logits into a ranking feature and two abstention inputs, whose weights
 `benchmarks/tune_answer.py search` fits on held-out questions.

@@ -1,8 +1,11 @@
 """The reranker slot: a cross-encoder re-scores the fused hits (``--mode rerank``).
 
 By default askcorpus's own answer reader (reader.py) fills it, reading each chunk as the
-candidate (measured: worse than hybrid retrieval on SciFact, see docs/BENCHMARKS.md);
-``ASKCORPUS_RERANKER`` may point at a local sentence-transformers CrossEncoder folder instead.
+candidate; trained on answer sentences, not on documents, it ranks worse than hybrid retrieval
+alone on SciFact, so its z-scored score is blended with the retrieval score's
+(``retrieval_weight``, two-fold on SciFact train by benchmarks/tune_rerank.py; see
+docs/BENCHMARKS.md). ``ASKCORPUS_RERANKER`` may point at a local sentence-transformers
+CrossEncoder folder instead, whose order is used as it is.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from ..types import Hit
 
 class Reranker(Protocol):
     name: str
+    # share of the retrieval (fused) score in the new order: 0 the reranker alone, 1 unchanged
+    retrieval_weight: float
 
     def score(self, question: str, texts: Sequence[str]) -> np.ndarray: ...
 
@@ -34,6 +39,7 @@ class CrossEncoderReranker:
             raise ModelError(f"reranker folder {self.path} does not exist")
         self.name = self.path.name
         self.device = device
+        self.retrieval_weight = 0.0
         self._model = None
 
     def score(self, question: str, texts: Sequence[str]) -> np.ndarray:
@@ -45,14 +51,23 @@ class CrossEncoderReranker:
         return np.asarray(self._model.predict([(question, t) for t in texts]), np.float32)
 
 
+RETRIEVAL_WEIGHT = 0.9  # benchmarks/tune_rerank.py: chosen on half of SciFact train (0.9 and 1.0)
+
+
+def _z(x: np.ndarray) -> np.ndarray:
+    return (x - x.mean()) / (x.std() + 1e-6)
+
+
 class ReaderReranker:
     """askcorpus's reader as a document reranker: each chunk (its first ``max_tokens`` word
     pieces) read as the candidate, in batches of ``batch``."""
 
-    def __init__(self, reader: Any, max_tokens: int = 192, batch: int = 16) -> None:
+    def __init__(self, reader: Any, max_tokens: int = 192, batch: int = 16,
+                 retrieval_weight: float = RETRIEVAL_WEIGHT) -> None:
         self.reader = reader
         self.max_tokens = max_tokens
         self.batch = batch
+        self.retrieval_weight = retrieval_weight
 
     @property
     def name(self) -> str:
@@ -71,10 +86,15 @@ class ReaderReranker:
 
 
 def rerank(question: str, hits: Sequence[Hit], reranker: Reranker, top_n: int = 30) -> list[Hit]:
-    """Re-order the first ``top_n`` hits by the reranker's score; the rest keep their order."""
+    """Re-order the first ``top_n`` hits by the reranker's score, blended with the retrieval
+    score by ``reranker.retrieval_weight`` (both z-scored); the rest keep their order."""
     head, tail = list(hits[:top_n]), list(hits[top_n:])
     if not head:
         return []
-    scores = reranker.score(question, [h.chunk.text for h in head])
+    scores = np.asarray(reranker.score(question, [h.chunk.text for h in head]), np.float32)
+    a = float(getattr(reranker, "retrieval_weight", 0.0))
+    if a and len(head) > 1:
+        fused = np.asarray([h.score for h in head], np.float32)
+        scores = (1 - a) * _z(scores) + a * _z(fused)
     order = np.argsort(-scores, kind="stable")
     return [replace(head[i], score=float(scores[i])) for i in order] + tail
