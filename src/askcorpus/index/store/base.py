@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from ...config import Settings
     from ...types import Chunk, DocInfo, Document
 
+
 class LexicalStats(Protocol):
     """What answer selection asks of the lexical index besides search."""
 
