@@ -2,6 +2,7 @@
 the same questions interleaved, on the shipped corpus's index.
 
     nice -n 10 .venv/bin/python benchmarks/bench_reader.py [--index index] [--runs 1]
+        [--also FOLDER ...]   # other readers (e.g. a 3-layer one), timed reading 8
 
 Questions: the seed set's (no follow-ups). Prints p50 / p95 per setting and the ratio to the
 reader-off answer (the machine is shared: trust the ratios, measured side by side).
@@ -25,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--index", type=Path, default=C.ROOT / "index")
     ap.add_argument("--corpus", type=Path, default=C.ROOT / "corpus")
     ap.add_argument("--runs", type=int, default=1, help="passes over the questions")
+    ap.add_argument("--also", type=Path, action="append", default=[],
+                    help="another reader folder, timed reading 8 beside the shipped one")
     args = ap.parse_args(argv)
     C.offline()
 
@@ -41,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
         p = Pipeline(base.replace(reader="on"))
         p.answer_settings = replace(p.answer_settings, reader_read=n)
         pipes[f"reader on, read {n}"] = p
+    for folder in args.also:
+        pipes[f"{folder.name}, read 8"] = Pipeline(base.replace(reader=str(folder)))
     for q in questions[:3]:  # warm: models, index pages
         for p in pipes.values():
             p.ask(q)
