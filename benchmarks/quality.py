@@ -53,14 +53,16 @@ def run(name: str, extra: list[str]) -> dict:
 
 
 def table(results: dict[str, dict]) -> str:
+    from askcorpus.answer.rerank import RETRIEVAL_WEIGHT as a
+
     backend = os.environ.get("ASKCORPUS_BACKEND") or "auto"
     if backend == "auto":
         backend = "auto (a new index on CPU: int8 ONNX)"
     lines = [f"Backend: {backend}; sentence vectors pooled while indexing. `mode` is the "
              "retrieval mode; quotes are chosen by the same answer stage in every mode, "
              "without the answer reader unless the row says `reader on` (`ASKCORPUS_READER=on`; "
-             "`rerank`: hybrid, then the first 30 chunks re-ordered by 0.1 × the reader's score "
-             "+ 0.9 × the retrieval score, both z-scored). The reader was trained "
+             f"`rerank`: hybrid, then the first 30 chunks re-ordered by {1 - a:g} × the reader's "
+             f"score + {a:g} × the retrieval score, both z-scored). The reader was trained "
              "on 6 of SQuAD half-a's 8 articles, so its SQuAD row is partly on training data: "
              "the article-held-out numbers are in docs/BENCHMARKS.md.", "",
              "| data set | mode | answer@1 | answer@3 | abstain P / R | quote fidelity "

@@ -4,8 +4,9 @@
 
 For every SciFact train query (BEIR qrels in ../shared/data/beir_scifact): hybrid retrieval
 as `askcorpus eval --beir` runs it, the reader's score of the first 30 chunks (read once), then
-nDCG@10 of the order by ``(1 - a) * z(reader) + a * z(fused retrieval score)`` for a grid of
-``a`` (0: the reader alone, 1: hybrid retrieval unchanged). Two-fold by query id (even / odd):
+nDCG@10 of the order by ``(1 - a) * z(reader) + a * z(fused retrieval score)`` (``blend`` in
+askcorpus/answer/rerank.py, what `--mode rerank` orders by) for a grid of ``a`` (0: the reader
+alone, 1: hybrid retrieval unchanged). Two-fold by query id (even / odd):
 ``a`` is chosen on one half and reported on the other, so the printed held-out number was not
 tuned on. The answer stage's default (`ReaderReranker.retrieval_weight`) is set from it.
 """
@@ -27,10 +28,6 @@ SCIFACT = C.ROOT.parent / "shared" / "data" / "beir_scifact"
 GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
 
-def z(x: np.ndarray) -> np.ndarray:
-    return (x - x.mean()) / (x.std() + 1e-6)
-
-
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -41,7 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     C.offline()
 
     from askcorpus.answer.reader import Reader
-    from askcorpus.answer.rerank import ReaderReranker
+    from askcorpus.answer.rerank import ReaderReranker, blend
     from askcorpus.answer.retrieve import retrieve
     from askcorpus.config import Settings
     from askcorpus.evaluation.datasets import prepare_beir, record_ids
@@ -76,8 +73,8 @@ def main(argv: list[str] | None = None) -> None:
         out = []
         for _, ids, reader, fused, rel in subset:
             n = len(reader)
-            score = (1 - a) * z(reader) + a * z(fused) if n > 1 else np.zeros(n)
-            order = list(np.argsort(-score, kind="stable")) + list(range(n, len(ids)))
+            order = list(np.argsort(-blend(reader, fused, a), kind="stable")) + list(
+                range(n, len(ids)))
             ranked = list(dict.fromkeys(i for j in order for i in ids[j]))[:100]
             out.append(ndcg_at_k(ranked, rel, 10))
         return float(np.mean(out)) if out else 0.0

@@ -58,6 +58,16 @@ def _z(x: np.ndarray) -> np.ndarray:
     return (x - x.mean()) / (x.std() + 1e-6)
 
 
+def blend(scores: np.ndarray, fused: np.ndarray, retrieval_weight: float) -> np.ndarray:
+    """``(1 - a) * z(scores) + a * z(fused)``; the reranker's scores as they are when ``a`` is 0
+    or there is one hit. What ``rerank`` orders by, and what benchmarks/tune_rerank.py tunes."""
+    scores = np.asarray(scores, np.float32)
+    if not retrieval_weight or len(scores) < 2:
+        return scores
+    a = retrieval_weight
+    return (1 - a) * _z(scores) + a * _z(np.asarray(fused, np.float32))
+
+
 class ReaderReranker:
     """askcorpus's reader as a document reranker: each chunk (its first ``max_tokens`` word
     pieces) read as the candidate, in batches of ``batch``."""
@@ -91,10 +101,8 @@ def rerank(question: str, hits: Sequence[Hit], reranker: Reranker, top_n: int = 
     head, tail = list(hits[:top_n]), list(hits[top_n:])
     if not head:
         return []
-    scores = np.asarray(reranker.score(question, [h.chunk.text for h in head]), np.float32)
-    a = float(getattr(reranker, "retrieval_weight", 0.0))
-    if a and len(head) > 1:
-        fused = np.asarray([h.score for h in head], np.float32)
-        scores = (1 - a) * _z(scores) + a * _z(fused)
+    scores = blend(reranker.score(question, [h.chunk.text for h in head]),
+                   np.asarray([h.score for h in head]),
+                   float(getattr(reranker, "retrieval_weight", 0.0)))
     order = np.argsort(-scores, kind="stable")
     return [replace(head[i], score=float(scores[i])) for i in order] + tail
