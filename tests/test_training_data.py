@@ -1,0 +1,73 @@
+"""The reader's synthetic training data (training/train_reader.py): cloze questions from news.
+
+The script is not part of the library; these pure functions decide what the reader learns from,
+so a wrong wh-word or a question that still holds its answer would silently teach copying.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[1] / "training" / "train_reader.py"
+
+
+@pytest.fixture(scope="module")
+def tr():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("train_reader", SCRIPT)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["train_reader"] = module
+    spec.loader.exec_module(module)
+    yield module
+    sys.modules.pop("train_reader", None)
+
+
+def asked(tr, sentence: str, common: set[str] | None = None) -> dict[str, tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """answer -> (wh-word, question) for every cloze the sentence gives."""
+    out = {}
+    for s, e, answer, wh in tr.cloze_entities(sentence, common or set()):
+        out[answer] = (wh, tr.cloze_question(sentence, s, e, wh))
+    return out
+
+
+def test_wh_word_follows_the_answer_type(tr) -> None:  # type: ignore[no-untyped-def]
+    got = asked(tr, "China shut 1,600 Internet cafes between February and August and imposed "
+                    "$12.1 million worth of fines, 5 percent more than in 2003 overall.")
+    assert got["1,600"][0] == "how many"
+    assert got["$12.1 million"][0] == "how much"
+    assert got["5 percent"][0] == "what percentage"
+    assert got["2003"][0] == "what year"
+    got = asked(tr, "Militants detonated a car bomb outside the Australian Embassy in Jakarta, "
+                    "officials said on Nov. 2, 2004.")
+    assert got["Jakarta"] == ("where", "Militants detonated a car bomb outside the Australian "
+                                       "Embassy where?")
+    assert got["Nov. 2, 2004"][0] == "when"
+    assert got["Australian Embassy"][0] == "who"
+
+
+def test_question_is_the_answers_clause_without_the_answer(tr) -> None:  # type: ignore[no-untyped-def]
+    sentence = ("As much as the Red Sox hope to persuade Jason Varitek to stay in Boston, they "
+                "face a mighty challenge since his agent, Scott Boras, said the catcher expects "
+                "a five-year contract.")
+    got = asked(tr, sentence)
+    wh, question = got["Jason Varitek"]
+    assert question == "As much as the Red Sox hope to persuade who to stay in Boston?"
+    for answer, (wh, question) in got.items():
+        assert answer not in question and question.endswith("?") and question[0].isupper()
+
+
+def test_not_names(tr) -> None:  # type: ignore[no-untyped-def]
+    # a capitalised sentence opener the corpus writes in lower case, days, demonyms, "May"
+    # alone (but "in May" is a date)
+    got = asked(tr, "Pilots at Delta Air Lines Inc. on Thursday ratified a Kenyan deal in May.",
+                common={"pilots"})
+    assert set(got) == {"Delta Air Lines Inc", "May"}
+    assert got["Delta Air Lines Inc"] == ("who", "Pilots at who on Thursday ratified a Kenyan "
+                                                 "deal in May?")
+    assert got["May"][0] == "when"
+    assert "May" not in asked(tr, "May said the deal was off.", common={"pilots"})
+    assert asked(tr, "Varitek's agent said no.")["Varitek"][0] == "whose"
