@@ -268,7 +268,7 @@ def search(args: argparse.Namespace) -> None:
         print(name, f"({len(rows)} q) current ranking", answer_at(rows, best_w))
     if with_reader:
         best = -1.0
-        for rw, cos, lex in itertools.product([0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0],
+        for rw, cos, lex in itertools.product(args.reader_grid,
                                               [0.35, 0.7], [0.175, 0.35]):
             w = dict(zip(FEATURES, best_w.weights)) | {"cos": cos, "lex": lex}
             cfg = replace(best_w, reader_weight=rw, reader_weights=tuple(w[f] for f in FEATURES))
@@ -335,6 +335,9 @@ if __name__ == "__main__":
                     help="candidates read per question")
     se = sub.add_parser("search")
     se.add_argument("--grid", action="store_true", help="grid-search the ranking weights")
+    se.add_argument("--reader-grid", default=[0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0],
+                    type=lambda v: [float(x) for x in v.split(",")],
+                    help="reader weights tried (comma-separated; default 0.25,0.5,...,3)")
     se.add_argument("--squad-articles", default="",
                     help="keep only these SQuAD articles (numbers, e.g. 1,6)")
     se.add_argument("--squad-file", type=Path,
