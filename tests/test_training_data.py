@@ -54,9 +54,9 @@ def test_question_is_the_answers_clause_without_the_answer(tr) -> None:  # type:
                 "face a mighty challenge since his agent, Scott Boras, said the catcher expects "
                 "a five-year contract.")
     got = asked(tr, sentence)
-    wh, question = got["Jason Varitek"]
+    _, question = got["Jason Varitek"]
     assert question == "As much as the Red Sox hope to persuade who to stay in Boston?"
-    for answer, (wh, question) in got.items():
+    for answer, (_wh, question) in got.items():
         assert answer not in question and question.endswith("?") and question[0].isupper()
 
 
