@@ -123,7 +123,12 @@ class Watched:
         box = self.page.locator(INPUT).first
         box.fill(question)
         box.press("Enter")
-        return self.wait_turn(n + 1)
+        turn = self.wait_turn(n + 1)
+        # the chain ends by giving the focus back to the question box (50 ms later): wait for
+        # it, or a click the test makes next (a dropdown opened) loses its focus to it
+        self.page.wait_for_function(
+            "() => !!document.activeElement?.closest('#ac-question')", timeout=10_000)
+        return turn
 
     def wait_turn(self, n: int) -> Any:
         self.page.wait_for_function(
@@ -206,10 +211,8 @@ def test_chat_follow_up_and_article_panel(browser: Any, chat_app: Any,
         k.fill("1")
         k.press("Enter")
         page.wait_for_timeout(300)
-        turn = w.ask(NK_QUESTION)
+        turn = w.ask(NK_QUESTION)  # (ask waits for the focus to be back in the question box)
         assert turn.locator(".ac-quote").count() == 1
-        page.wait_for_function(  # focus is back in the question box
-            "() => !!document.activeElement?.closest('#ac-question')", timeout=5_000)
 
         # an invalid question is answered with its message, in the chat
         turn = w.ask("   ")

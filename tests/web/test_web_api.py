@@ -353,3 +353,25 @@ def test_startup_error_is_shown_not_raised() -> None:
     assert snap["message"] == "corpus/ has no articles"
     assert "not ready" not in startup.not_ready_message()
     assert "corpus/ has no articles" in startup.not_ready_message()
+
+
+def test_the_server_log_follows_stderr_as_it_is_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server's log lines go to sys.stderr as it is when they are written: a stream that
+    was stderr at start-up and has since been closed (a test's capture, a redirect) must not
+    turn each line into a "--- Logging error ---" traceback."""
+    import io
+    import logging
+
+    from askcorpus.web.server import _log_to_stderr
+
+    logger = logging.getLogger("askcorpus")
+    monkeypatch.setattr(logger, "handlers", [])
+    monkeypatch.setattr(logger, "level", logger.level)
+    first = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", first)
+    _log_to_stderr()
+    first.close()
+    now = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", now)
+    logging.getLogger("askcorpus.web.startup").info("ready: the chat is open")
+    assert now.getvalue() == "askcorpus: ready: the chat is open\n"
