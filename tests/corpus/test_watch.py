@@ -126,6 +126,7 @@ def test_index_watch_updates_incrementally_and_stops_on_ctrl_c(real_index: Setti
     shutil.copytree(real_index.corpus, corpus)
     shutil.copytree(real_index.index, index)
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASKCORPUS_")}
+    env["PYTHONFAULTHANDLER"] = "1"  # a hang is then shown: SIGABRT prints every thread's stack
     proc = subprocess.Popen([sys.executable, "-m", "askcorpus", "index", "--watch", "--json",
                              "--corpus", str(corpus), "--index", str(index)], env=env,
                             text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -154,10 +155,14 @@ def test_index_watch_updates_incrementally_and_stops_on_ctrl_c(real_index: Setti
         try:
             proc.wait(30)
         except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
+            proc.send_signal(signal.SIGABRT)  # where it hangs goes to err (faulthandler)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
     time.sleep(0.2)
-    assert proc.returncode == 0, err
+    assert proc.returncode == 0, "".join(err)
     assert any("changed: zebra.txt" in x for x in err) and "stopped watching\n" in err
     assert not any("Traceback" in x for x in err), err
 
