@@ -38,6 +38,7 @@ askcorpus's dependencies) and prints every metric it reports.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import html
 import json
@@ -79,6 +80,7 @@ class Group:
     source: str  # squad | squad_unans | squad_ooc | seed | seed_ooc
     article: int = -1  # SQuAD article number, -1 for others
     feat_scores: list[float] | None = None
+    answer: str | None = None  # the answer string, where the group was made from one (cloze)
 
 
 # -- candidate pools -> groups ------------------------------------------------------------
@@ -162,24 +164,20 @@ def _ag_clean(text: str) -> str:
     return re.sub(r"^(?:[A-Z][A-Za-z .,'-]{0,40} )?\(?[A-Za-z.]+\)? -+ ", "", text)
 
 
-_AG: dict[str, tuple[list[str], list[str], np.ndarray]] = {}
-
-
+@functools.cache
 def ag_news() -> tuple[list[str], list[str], np.ndarray]:
     """AG News (test.csv) headlines, summaries (cleaned) and MiniLM vectors of the summaries,
     computed once per run."""
-    if "ag" not in _AG:
-        import csv
+    import csv
 
-        from askcorpus.index.embedding import SentenceTransformerEmbedder, resolve_model
+    from askcorpus.index.embedding import SentenceTransformerEmbedder, resolve_model
 
-        with AG_NEWS.open(encoding="utf-8", newline="") as f:
-            rows = list(csv.reader(f))[1:]
-        titles = [_ag_clean(r[1]) for r in rows]
-        descs = [_ag_clean(r[2]) for r in rows]
-        emb = SentenceTransformerEmbedder(resolve_model("all-MiniLM-L6-v2"), device="cpu")
-        _AG["ag"] = (titles, descs, np.asarray(emb.embed_documents(descs), np.float32))
-    return _AG["ag"]
+    with AG_NEWS.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))[1:]
+    titles = [_ag_clean(r[1]) for r in rows]
+    descs = [_ag_clean(r[2]) for r in rows]
+    emb = SentenceTransformerEmbedder(resolve_model("all-MiniLM-L6-v2"), device="cpu")
+    return titles, descs, np.asarray(emb.embed_documents(descs), np.float32)
 
 
 def _content(text: str) -> set[str]:
@@ -342,17 +340,19 @@ def news_cloze_groups(n: int, rng: random.Random, negatives: int = 7,
     retr.index(bm25s.tokenize([t for _, t in flat], stopwords="en", show_progress=False),
                show_progress=False)
     sims = vecs @ vecs.T
+    words = [[_words(t) for t in ss] for ss in sents]  # each sentence's words, once
     cands = []  # (question, answer, asking article, [(article, positive sentence)])
     for i in range(len(descs)):
         story = [int(j) for j in np.nonzero(sims[i] >= story_cosine)[0] if j != i]
         if not story:
             continue
-        for sent in sents[i]:
+        for sent, ws in zip(sents[i], words[i]):
             for s, e, ent, wh in cloze_entities(sent, common):
-                q_words = _words(sent) - _words(ent)
-                pos = [(j, t) for j in story for t in sents[j]
-                       if ent in t and len((_words(t) - _words(ent)) & q_words) >= 2
-                       and len(_words(t) & _words(sent)) < 0.7 * len(_words(t) | _words(sent))]
+                went = _words(ent)
+                q_words = ws - went
+                pos = [(j, t) for j in story for t, wt in zip(sents[j], words[j])
+                       if ent in t and len((wt - went) & q_words) >= 2
+                       and len(wt & ws) < 0.7 * len(wt | ws)]
                 if not pos:
                     continue
                 cands.append((cloze_question(sent, s, e, wh), ent, i, story, pos))
@@ -380,7 +380,7 @@ def news_cloze_groups(n: int, rng: random.Random, negatives: int = 7,
             continue
         items = [ReaderInput(t, "", titles[j]) for j, t in [*pos[:2], *negs]]
         labels = [1] * len(pos[:2]) + [0] * len(negs)
-        out.append(Group(f"cloze{i}", question, items, labels, True, "news_cloze"))
+        out.append(Group(f"cloze{i}", question, items, labels, True, "news_cloze", answer=ent))
     return out
 
 
