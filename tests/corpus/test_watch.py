@@ -127,9 +127,12 @@ def test_index_watch_updates_incrementally_and_stops_on_ctrl_c(real_index: Setti
     shutil.copytree(real_index.index, index)
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASKCORPUS_")}
     env["PYTHONFAULTHANDLER"] = "1"  # a hang is then shown: SIGABRT prints every thread's stack
+    # Ctrl-C as from a terminal: a test run in the background (`make test &`, nohup) inherits
+    # SIGINT ignored, and Python then leaves it ignored in the child
     proc = subprocess.Popen([sys.executable, "-m", "askcorpus", "index", "--watch", "--json",
                              "--corpus", str(corpus), "--index", str(index)], env=env,
-                            text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout], daemon=True).start()
     err: list[str] = []
