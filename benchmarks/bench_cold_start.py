@@ -85,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
             ([cli, "ask", *ask, "--index", str(indexes["torch"])], env),
         "askcorpus ask (backend onnx: int8)":
             ([cli, "ask", *ask, "--index", str(indexes["onnx"])], env_onnx),
+        "askcorpus ask (backend onnx, answer-span model off)":
+            ([cli, "ask", *ask, "--index", str(indexes["onnx"])],
+             {**env_onnx, "ASKCORPUS_SPANS": "off"}),
         "askcorpus ask (backend onnx, answer reader on)":
             ([cli, "ask", *ask, "--index", str(indexes["onnx"])],
              {**env_onnx, "ASKCORPUS_READER": "on"}),

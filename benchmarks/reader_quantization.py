@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     from askcorpus.answer.compose import AnswerSettings
-    from askcorpus.answer.reader import Reader, ReaderInput, encode_pairs
+    from askcorpus.answer.reader import Reader, ReaderInput, batch_feed, encode_pairs
     from askcorpus.evaluation.benchmarks import squad_question_articles
     from tests.answer.test_reader import CASES
 
@@ -70,13 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     tok = tr.tokenizer()
 
     def feed(question: str, items: list[ReaderInput]) -> dict[str, np.ndarray]:
-        pairs = encode_pairs(tok, question, items)
-        width = max(len(x) for x, _ in pairs)
-        ids = np.zeros((len(pairs), width), np.int64)
-        types, mask = np.zeros_like(ids), np.zeros_like(ids)
-        for r, (x, t) in enumerate(pairs):
-            ids[r, :len(x)], types[r, :len(t)], mask[r, :len(x)] = x, t, 1
-        return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        return batch_feed(encode_pairs(tok, question, items))
 
     class Calibration(CalibrationDataReader):
         def __init__(self) -> None:

@@ -286,6 +286,22 @@ def _reader_info(settings: Any) -> dict[str, Any]:
     return {"used": True, "setting": settings.reader, **status}
 
 
+def _span_info(settings: Any) -> dict[str, Any]:
+    """Which answer marks ``ask`` shows: the span model's (and which) or the rules' alone."""
+    from .answer.reader import reader_status
+    from .answer.span import SpanModel
+
+    if settings.spans == "off":
+        return {"used": False, "setting": "off",
+                "why": "answers marked by the answer-type rules alone (ASKCORPUS_SPANS=off)"}
+    status = reader_status(None if settings.spans == "on" else Path(settings.spans),
+                           kind=SpanModel)
+    if not status.get("available"):
+        return {"used": False, "setting": settings.spans,
+                "why": status.get("error") or "the span model's file is missing"}
+    return {"used": True, "setting": settings.spans, **status}
+
+
 @main.command("info")
 @_INDEX
 @_STORE
@@ -309,10 +325,12 @@ def info_cmd(index_dir: Path | None, store: str | None, as_json: bool) -> None:
     where, manifest, docs = _run(load)
     gen = manifest.pop("_generation")
     gen_name = getattr(gen, "name", str(gen))
-    reader = _reader_info(_run(lambda: _settings(index=index_dir, store=store)))
+    settings = _run(lambda: _settings(index=index_dir, store=store))
+    reader, spans = _reader_info(settings), _span_info(settings)
     if as_json:
         manifest["generation"] = gen_name
         manifest["reader"] = reader
+        manifest["spans"] = spans
         manifest["documents"] = [{"id": k, **v} for k, v in docs.items()]
         click.echo(json.dumps(manifest, ensure_ascii=False, indent=1))
         return
@@ -343,6 +361,11 @@ def info_cmd(index_dir: Path | None, store: str | None, as_json: bool) -> None:
                    f"{str(reader['sha256'])[:12]}…): ranks answer sentences, decides abstention")
     else:
         click.echo(f"reader     off: {reader['why']}")
+    if spans["used"]:
+        click.echo(f"spans      {spans['name']} (int8 ONNX, {spans['file']}, sha256 "
+                   f"{str(spans['sha256'])[:12]}…): marks the answer inside each quote")
+    else:
+        click.echo(f"spans      off: {spans['why']}")
     for doc_id, d in list(docs.items())[:50]:
         outlet = f" · {d['outlet']}" if d.get("outlet") else ""
         click.echo(f"  {', '.join(d['paths'])}: {d['title'][:70]}{outlet} "

@@ -64,6 +64,10 @@ class Settings:
     # see docs/BENCHMARKS.md, "The answer reader"); or a folder holding another reader
     # (reader.int8.onnx, tokenizer.json, meta.json). --mode rerank uses the reader either way.
     reader: str = "off"
+    # on: askcorpus's answer-span model marks the exact answer inside each quote (the
+    # answer-type rules mark typed answers either way); off: the rules alone; or a folder
+    # holding another span model (span.int8.onnx, tokenizer.json, meta.json)
+    spans: str = "on"
     candidates: int = 50  # chunks fetched from each retriever before fusion
     # pooled: sentence vectors made while indexing | embed: embed candidates while answering
     sentence_vectors: str = "pooled"
@@ -90,13 +94,14 @@ class Settings:
 
         for name, allowed in (("backend", ("auto", "onnx", "torch")),
                               ("sentence_vectors", ("pooled", "embed")),
-                              ("reader", ("on", "off"))):
+                              ("reader", ("on", "off")), ("spans", ("on", "off"))):
             value = getattr(self, name)
-            if name == "reader" and value not in allowed and Path(value).expanduser().is_dir():
+            model = {"reader": "a reader", "spans": "a span model"}.get(name)
+            if model and value not in allowed and Path(value).expanduser().is_dir():
                 continue
             if value not in allowed:
-                if name == "reader":
-                    allowed = (*allowed, "a folder holding a reader")
+                if model:
+                    allowed = (*allowed, f"a folder holding {model}")
                 raise AskCorpusError(f"{name}={value!r}: choose {', '.join(allowed)} "
                                      f"(ASKCORPUS_{name.upper()})")
 

@@ -89,6 +89,7 @@ class Pipeline:
         self._retired: IndexReader | None = None  # the generation before the live one
         self._backend: IndexBackend | None = None
         self._reader: Any | None = None
+        self._span_model: Any | None = None
 
     # -- parts, loaded lazily -------------------------------------------------------------
     def _resolve_embedding_backend(self) -> None:
@@ -152,6 +153,20 @@ class Pipeline:
                     folder = None if self.settings.reader == "on" else self.settings.reader
                     self._reader = Reader(folder)
         return self._reader
+
+    @property
+    def span_model(self) -> Any | None:
+        """askcorpus's answer-span model (loaded on first use), or None when ``spans=off``."""
+        if self.settings.spans == "off":
+            return None
+        if self._span_model is None:
+            with self._lock:
+                if self._span_model is None:
+                    from .answer.span import SpanModel
+
+                    folder = None if self.settings.spans == "on" else self.settings.spans
+                    self._span_model = SpanModel(folder)
+        return self._span_model
 
     def count_tokens(self) -> Any:
         counter = getattr(self._embedder, "count_tokens", None)
@@ -278,7 +293,7 @@ class Pipeline:
             qvec = self.query_embedder.embed_query(resolved)
         answer = compose(resolved, hits, store, self.query_embedder, qvec, k=k,
                          settings=self.answer_settings, focus=focus_of(q, resolved),
-                         reader=self.reader)
+                         reader=self.reader, spans=self.span_model)
         return Answer(question=q, answered=answer.answered, quotes=answer.quotes,
                       related=answer.related, message=answer.message, resolved_question=resolved,
                       confidence=answer.confidence, extra={**answer.extra, "mode": mode})

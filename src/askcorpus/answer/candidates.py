@@ -70,6 +70,11 @@ class AnswerSettings:
                                          -0.614, -0.091, -1.343, -0.378, 0.588, 0.652)
     reader_threshold: float = 0.45
     support_ratio: float = 0.8  # quotes scoring this close to the best count as agreeing
+    # with the answer-span model on: True keeps a typed answer the rules marked ("12,000") and
+    # lets the model mark only where the rules could not; False (measured better, SQuAD
+    # articles 1, 6 mark EM 0.36 vs 0.30: docs/BENCHMARKS.md, "The answer-span model") lets
+    # the model's mark win wherever it finds one
+    keep_typed_marks: bool = False
 
 
 @dataclass
@@ -240,6 +245,11 @@ def before_sentence(cands: Candidates, j: int) -> str:
     """The sentence before candidate ``j`` in the same paragraph ("" at a paragraph start)."""
     doc, i = cands.keys[j]
     text, sents = cands.doc_sents[doc]
+    return sentence_before(text, sents, i)
+
+
+def sentence_before(text: str, sents: Sequence[tuple[int, int]], i: int) -> str:
+    """Sentence ``i - 1`` when it is in the same paragraph as sentence ``i``, else ""."""
     if i == 0 or "\n" in text[sents[i - 1][1]:sents[i][0]]:
         return ""
     return text[sents[i - 1][0]:sents[i - 1][1]]

@@ -16,7 +16,7 @@ from ..index.lexical import tokenize
 from ..index.store.base import IndexReader
 from ..types import Answer, Hit
 from .candidates import FEATURES, AnswerSettings, Candidates, gather, rank
-from .quotes import select_quotes
+from .quotes import mark_answers, select_quotes
 from .sources import NO_ANSWER, agreement, collapse_copies, with_doubts, with_support
 
 __all__ = ["FEATURES", "NO_ANSWER", "AnswerSettings", "Candidates", "abstain_vector", "compose",
@@ -77,7 +77,8 @@ def threshold(cands: Candidates, cfg: AnswerSettings) -> float:
 
 def compose(question: str, hits: Sequence[Hit], index: IndexReader, embedder: object,
             query_vec: np.ndarray | None, *, k: int, settings: AnswerSettings | None = None,
-            focus: str | None = None, reader: object | None = None) -> Answer:
+            focus: str | None = None, reader: object | None = None,
+            spans: object | None = None) -> Answer:
     cfg = settings or AnswerSettings()
     cands = gather(question, hits, index, embedder, query_vec, cfg, focus=focus, reader=reader)
     if not cands.keys:
@@ -91,5 +92,7 @@ def compose(question: str, hits: Sequence[Hit], index: IndexReader, embedder: ob
         return Answer(question=question, answered=False, message=NO_ANSWER,
                       related=tuple(quotes[:3]), confidence=conf)
     extra = agreement(quotes, cands.qtype, cfg)
+    if spans is not None:  # after agreement: that compares the rules' typed answers
+        quotes = mark_answers(question, quotes, cands, spans, keep_typed=cfg.keep_typed_marks)
     return Answer(question=question, answered=True, quotes=tuple(quotes), confidence=conf,
                   message=extra.pop("message"), extra=extra)

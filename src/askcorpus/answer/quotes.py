@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
 import numpy as np
 
 from ..index.store.base import IndexReader
 from ..types import DocInfo, Quote
-from .candidates import _CONTINUES, AnswerSettings, Candidates
+from .candidates import _CONTINUES, AnswerSettings, Candidates, sentence_before
 from .hedges import doubts, flag_text
+from .reader import ReaderInput
 
 
 def select_quotes(cands: Candidates, scores: np.ndarray, index: IndexReader, k: int,
@@ -68,3 +73,32 @@ def _quote(text: str, sents: list[tuple[int, int]], lo: int, hi: int, best: int,
     return Quote(text=quote_text, doc=info, start=start, end=end, score=score,
                  span_start=span_start, span_end=span_end, flags=flags, flag_terms=terms,
                  stance="doubts" if doubts(quote_text) else "reports")
+
+
+def mark_answers(question: str, quotes: Sequence[Quote], cands: Candidates, model: Any,
+                 keep_typed: bool = True) -> list[Quote]:
+    """The answer-span model's mark inside each quote's best sentence (one batch), where it
+    finds an answer; elsewhere the mark stays. ``keep_typed``: a typed answer the rules
+    marked ("12,000", "Macron") stays too; the model marks where the rules could only mark
+    the whole sentence."""
+    jobs = []
+    for n, q in enumerate(quotes):
+        entry = cands.doc_sents.get(q.doc.id)
+        if entry is None or q.span_start is None or q.span_end is None:
+            continue
+        text, sents = entry
+        i = next((i for i, (s, e) in enumerate(sents) if s <= q.span_start < e), None)
+        if i is None:
+            continue
+        s, e = sents[i]
+        if keep_typed and (q.span_start, q.span_end) != (s, e):
+            continue
+        jobs.append((n, s, ReaderInput(text[s:e], sentence_before(text, sents, i),
+                                       q.doc.title or "")))
+    if not jobs:
+        return list(quotes)
+    out = list(quotes)
+    for (n, s, _), mark in zip(jobs, model.mark(question, [j[2] for j in jobs])):
+        if mark is not None:
+            out[n] = replace(out[n], span_start=s + mark[0], span_end=s + mark[1])
+    return out

@@ -63,9 +63,14 @@ class Reader:
     """The shipped reader (or one in ``folder``), loaded on first use, one session a process
     per Reader object (the Pipeline keeps one)."""
 
+    KIND = "answer reader"  # what the error messages call it
+    HINT = "reinstall askcorpus, or set ASKCORPUS_READER=off"
+    DEFAULT_DIR = READER_DIR
+    DEFAULT_FILE = MODEL_FILE
+
     def __init__(self, folder: Path | str | None = None, threads: int | None = None,
                  verify: bool = True) -> None:
-        self.folder = Path(folder).expanduser() if folder else READER_DIR
+        self.folder = Path(folder).expanduser() if folder else self.DEFAULT_DIR
         self.threads = threads
         self.verify = verify
         self._session: Any = None
@@ -80,11 +85,11 @@ class Reader:
             try:
                 self._meta = json.loads(path.read_text(encoding="utf-8"))
             except FileNotFoundError:
-                raise ModelError(f"the answer reader is missing ({path} not found): reinstall "
-                                 "askcorpus, or set ASKCORPUS_READER=off") from None
+                raise ModelError(f"the {self.KIND} is missing ({path} not found): "
+                                 f"{self.HINT}") from None
             except (OSError, ValueError) as e:
-                raise ModelError(f"the answer reader's {path} is unreadable ({e}): reinstall "
-                                 "askcorpus, or set ASKCORPUS_READER=off") from None
+                raise ModelError(f"the {self.KIND}'s {path} is unreadable ({e}): "
+                                 f"{self.HINT}") from None
         return self._meta
 
     @property
@@ -93,21 +98,19 @@ class Reader:
 
     @property
     def model_file(self) -> Path:
-        return self.folder / str(self.meta.get("file", MODEL_FILE))
+        return self.folder / str(self.meta.get("file", self.DEFAULT_FILE))
 
     def checked_bytes(self) -> bytes:
         """The model file, checked against the SHA-256 in meta.json (ModelError if it is
         missing or damaged)."""
         path = self.model_file
         if not path.is_file():
-            raise ModelError(f"the answer reader is missing ({path} not found): reinstall "
-                             "askcorpus, or set ASKCORPUS_READER=off")
+            raise ModelError(f"the {self.KIND} is missing ({path} not found): {self.HINT}")
         data = path.read_bytes()
         want = self.meta.get("sha256")
         if self.verify and want and hashlib.sha256(data).hexdigest() != want:
-            raise ModelError(f"the answer reader {path} is damaged (its SHA-256 is not the "
-                             "one in meta.json): reinstall askcorpus, or set "
-                             "ASKCORPUS_READER=off")
+            raise ModelError(f"the {self.KIND} {path} is damaged (its SHA-256 is not the "
+                             f"one in meta.json): {self.HINT}")
         return data
 
     def warm_up(self) -> None:
@@ -126,8 +129,8 @@ class Reader:
                 session = cpu_session(data, self.threads or default_threads())
                 tok = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
             except Exception as e:
-                raise ModelError(f"could not load the answer reader {path}: {e}; reinstall "
-                                 "askcorpus, or set ASKCORPUS_READER=off") from None
+                raise ModelError(f"could not load the {self.KIND} {path}: {e}; "
+                                 f"{self.HINT}") from None
             tok.no_padding()
             tok.no_truncation()
             self._tokenizer = tok
@@ -156,18 +159,26 @@ class Reader:
     def run(self, pairs: Sequence[tuple[list[int], list[int]]]) -> np.ndarray:
         """Logits for encoded pairs, one batch padded to the longest."""
         self.warm_up()
-        width = max(len(ids) for ids, _ in pairs)
-        ids = np.zeros((len(pairs), width), np.int64)
-        types = np.zeros_like(ids)
-        mask = np.zeros_like(ids)
-        for r, (x, t) in enumerate(pairs):
-            ids[r, :len(x)] = x
-            types[r, :len(t)] = t
-            mask[r, :len(x)] = 1
-        feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-        out = self._session.run(["logits"], {k: v for k, v in feed.items()
-                                             if k in self._inputs})[0]
+        out = self._session.run(["logits"], self.feed(pairs))[0]
         return np.asarray(out, np.float32).reshape(len(pairs))
+
+    def feed(self, pairs: Sequence[tuple[list[int], list[int]]]) -> dict[str, np.ndarray]:
+        """The model's inputs for encoded pairs: one batch, padded to the longest pair."""
+        return {k: v for k, v in batch_feed(pairs).items() if k in self._inputs}
+
+
+def batch_feed(pairs: Sequence[tuple[Sequence[int], Sequence[int]]]) -> dict[str, np.ndarray]:
+    """``input_ids``, ``attention_mask`` and ``token_type_ids`` of (ids, types) pairs, padded
+    to the longest."""
+    width = max(len(ids) for ids, _ in pairs)
+    ids = np.zeros((len(pairs), width), np.int64)
+    types = np.zeros_like(ids)
+    mask = np.zeros_like(ids)
+    for r, (x, t) in enumerate(pairs):
+        ids[r, :len(x)] = x
+        types[r, :len(t)] = t
+        mask[r, :len(x)] = 1
+    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
 
 
 def encode_pairs(tokenizer: Any, question: str, items: Sequence[ReaderInput],
@@ -187,9 +198,10 @@ def encode_pairs(tokenizer: Any, question: str, items: Sequence[ReaderInput],
     return out
 
 
-def reader_status(folder: Path | None = None) -> dict[str, Any]:
-    """What ``askcorpus info`` says of the reader: its file checked, the model not loaded."""
-    r = Reader(folder)
+def reader_status(folder: Path | None = None, kind: type[Reader] = Reader) -> dict[str, Any]:
+    """What ``askcorpus info`` says of the reader (or another ``kind`` of model): its file
+    checked, the model not loaded."""
+    r = kind(folder)
     try:
         meta = r.meta
         r.checked_bytes()

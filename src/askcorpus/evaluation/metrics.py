@@ -14,6 +14,8 @@ Conventions shared by every function here:
 from __future__ import annotations
 
 import math
+import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 __all__ = [
@@ -28,6 +30,7 @@ __all__ = [
     "recall_curve",
     "risk_coverage",
     "source_at_k",
+    "span_em_f1",
 ]
 
 
@@ -60,6 +63,29 @@ def answer_hit(quotes: Sequence[str], answers: Sequence[str], k: int) -> bool:
         if any(a in q for a in wanted):
             return True
     return False
+
+
+def _squad_words(text: str) -> list[str]:
+    """SQuAD's answer normalisation: lowercase, no punctuation, no articles, as words."""
+    text = "".join(ch for ch in text.lower() if not unicodedata.category(ch).startswith("P"))
+    return [w for w in text.split() if w not in ("a", "an", "the")]
+
+
+def span_em_f1(span: str, answers: Sequence[str]) -> tuple[float, float]:
+    """Exact match and word F1 of a marked answer against the best of ``answers`` (SQuAD's
+    official measures: normalised, articles and punctuation dropped)."""
+    em = f1 = 0.0
+    got = _squad_words(span)
+    for answer in answers:
+        want = _squad_words(answer)
+        if not want:
+            continue
+        em = max(em, float(got == want))
+        same = sum((Counter(got) & Counter(want)).values())
+        if same:
+            p, r = same / len(got), same / len(want)
+            f1 = max(f1, 2 * p * r / (p + r))
+    return em, f1
 
 
 def first_relevant_rank(ranked_ids: Sequence[str], relevant: set[str]) -> int | None:

@@ -24,11 +24,12 @@ from .metrics import (
     normalize,
     percentile,
     source_at_k,
+    span_em_f1,
 )
 
 METRIC_NAMES = ("answer@1", "answer@3", "answer@5", "source@1", "source@5", "mrr@10",
                 "abstain_precision", "abstain_recall", "abstain_f1", "quote_fidelity",
-                "latency_p50_ms", "latency_p95_ms")
+                "mark_em", "mark_f1", "latency_p50_ms", "latency_p95_ms")
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class QuestionResult:
     kind: str | None = None
     expected: list[str] = field(default_factory=list)
     error: str | None = None
+    mark: str | None = None  # the answer the first quote marks (its span), when it has one
 
 
 def load_questions(path: Path) -> list[EvalQuestion]:
@@ -154,8 +156,18 @@ def evaluate_questions(ask: Callable[..., dict[str, Any]], questions: Sequence[E
             quotes=[{k_: x.get(k_) for k_ in ("text", "path", "record", "start", "end", "score",
                                               "flags")} for x in shown[:k]],
             fidelity_failures=sum(not checker.ok(x) for x in shown),
-            latency_ms=latency, kind=q.kind, expected=list(q.answers), error=error))
+            latency_ms=latency, kind=q.kind, expected=list(q.answers), error=error,
+            mark=marked_text(quotes[0]) if quotes else None))
     return results
+
+
+def marked_text(quote: dict[str, Any]) -> str | None:
+    """The span a quote marks as the answer (the whole quote when it marks none)."""
+    s, e, start = quote.get("span_start"), quote.get("span_end"), quote.get("start")
+    text = str(quote.get("text") or "")
+    if s is None or e is None or start is None:
+        return text or None
+    return text[max(0, s - start):max(0, e - start)]
 
 
 def summarize(results: Sequence[QuestionResult], questions: Sequence[EvalQuestion]
@@ -174,6 +186,11 @@ def summarize(results: Sequence[QuestionResult], questions: Sequence[EvalQuestio
                                else 0.0 for r, _ in with_sources])
     metrics.update(abstention_scores([not r.answered for r in results],
                                      [not q.answerable for q in questions]))
+    # the marked answer, where the first quote holds an expected answer (SQuAD EM / F1)
+    marks = [span_em_f1(r.mark, q.answers) for r, q in answerable
+             if r.answered and r.answer_rank == 1 and r.mark is not None]
+    metrics["mark_em"] = _mean([m[0] for m in marks])
+    metrics["mark_f1"] = _mean([m[1] for m in marks])
     n_quotes = sum(len(r.quotes) for r in results)
     failures = sum(r.fidelity_failures for r in results)
     metrics["quote_fidelity"] = 1.0 - failures / n_quotes if n_quotes else 1.0

