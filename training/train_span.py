@@ -432,11 +432,13 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--seed", type=int, default=17)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--threshold", type=float, default=0.0,
-                    help="the span's margin over [CLS] needed to mark it")
+    ap.add_argument("--threshold", type=float, default=2.0,
+                    help="the span's margin over [CLS] needed to mark it (stored in meta.json)")
     ap.add_argument("--cv-meta", type=Path, help="the --holdout run's meta.json (model card)")
     ap.add_argument("--news-cloze", type=int, default=0,
                     help="cloze questions across AG News outlets added to training")
+    ap.add_argument("--eval-only", action="store_true",
+                    help="export and measure --out's span.pt again (e.g. another --threshold)")
     ap.add_argument("--ship", action="store_true")
     args = ap.parse_args()
 
@@ -457,9 +459,13 @@ def main() -> None:
     tok = tokenizer()
     model = make_model()
     t0 = time.time()
-    train(model, tok, train_ex, args)
-    minutes = (time.time() - t0) / 60
-    torch.save(model.state_dict(), args.out / "span.pt")
+    if args.eval_only:  # the weights of an earlier run into --out, its training time
+        model.load_state_dict(torch.load(args.out / "span.pt"))
+        minutes = json.loads((args.out / "meta.json").read_text())["train_minutes"]
+    else:
+        train(model, tok, train_ex, args)
+        minutes = (time.time() - t0) / 60
+        torch.save(model.state_dict(), args.out / "span.pt")
     print(f"trained in {minutes:.1f} min on {args.threads} threads", flush=True)
 
     path = export(model, args.out)
