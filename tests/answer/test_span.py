@@ -245,3 +245,28 @@ def test_an_unknown_spans_setting_is_a_clear_error() -> None:
     with pytest.raises(AskCorpusError,
                        match=r"spans='maybe': choose on, off, a folder holding a span model"):
         Settings(spans="maybe")
+
+
+@pytest.mark.integration
+def test_a_follow_up_is_marked_with_the_users_own_words(real_index: Settings) -> None:
+    """The span model never saw askcorpus's "(context: …)" expansion in training: it reads
+    the follow-up as the user wrote it (the retrieval and the ranking use the expansion)."""
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.questions: list[str] = []
+
+        def mark(self, question: str, items: list[ReaderInput]) -> list[None]:
+            self.questions.append(question)
+            return [None] * len(items)
+
+    pipe = Pipeline(real_index)
+    recorder = Recorder()
+    pipe._span_model = recorder
+    try:
+        ans = pipe.ask("How did Russia react to that?",
+                       ["Who proposed sending NATO troops to Ukraine for training?"])
+    finally:
+        pipe.close()
+    assert ans.answered and "(context:" in (ans.resolved_question or "")
+    assert recorder.questions == ["How did Russia react to that?"]

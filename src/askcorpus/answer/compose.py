@@ -93,6 +93,7 @@ def compose(question: str, hits: Sequence[Hit], index: IndexReader, embedder: ob
                       related=tuple(quotes[:3]), confidence=conf)
     extra = agreement(quotes, cands.qtype, cfg)
     if spans is not None:  # after agreement: that compares the rules' typed answers
-        quotes = mark_answers(question, quotes, cands, spans, keep_typed=cfg.keep_typed_marks)
+        quotes = mark_answers(focus or question, quotes, cands, spans,
+                              keep_typed=cfg.keep_typed_marks)
     return Answer(question=question, answered=True, quotes=tuple(quotes), confidence=conf,
                   message=extra.pop("message"), extra=extra)
