@@ -210,7 +210,12 @@ def test_chat_follow_up_and_article_panel(browser: Any, chat_app: Any,
         k = page.locator("#ac-k input[type=number]")
         k.fill("1")
         k.press("Enter")
-        page.wait_for_timeout(300)
+        k.blur()
+        # the slider follows the number box once the component has taken the value (a fixed
+        # wait raced it when the machine was busy)
+        page.wait_for_function(
+            "() => document.querySelector('#ac-k input[type=range]')?.value === '1'",
+            timeout=10_000)
         turn = w.ask(NK_QUESTION)  # (ask waits for the focus to be back in the question box)
         assert turn.locator(".ac-quote").count() == 1
 
