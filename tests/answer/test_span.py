@@ -270,3 +270,32 @@ def test_a_follow_up_is_marked_with_the_users_own_words(real_index: Settings) ->
         pipe.close()
     assert ans.answered and "(context:" in (ans.resolved_question or "")
     assert recorder.questions == ["How did Russia react to that?"]
+
+
+@pytest.mark.integration
+def test_the_web_start_up_loads_it_and_a_damaged_file_stops_it_clearly(
+        real_index: Settings, tmp_path: Path) -> None:
+    """The chat loads the span model before it opens (the first answer is not slower), and a
+    damaged file is the start-up's one error message, not a failure at every question."""
+    from askcorpus.web.startup import Startup
+
+    pipe = Pipeline(real_index)
+    try:
+        startup = Startup(pipe)
+        startup.run()
+        assert startup.ready, startup.snapshot()
+        assert pipe._span_model is not None and pipe._span_model._session is not None
+    finally:
+        pipe.close()
+    folder = tmp_path / "span"
+    shutil.copytree(SPAN_DIR, folder)
+    (folder / SPAN_FILE).write_bytes(b"not a model")
+    pipe = Pipeline(real_index.replace(spans=str(folder)))
+    try:
+        startup = Startup(pipe)
+        startup.run()
+    finally:
+        pipe.close()
+    snap = startup.snapshot()
+    assert not startup.ready and snap["phase"] == "error"
+    assert "answer-span model" in snap["message"] and "ASKCORPUS_SPANS=off" in snap["message"]

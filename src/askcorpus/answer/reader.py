@@ -59,12 +59,13 @@ def pack(question: list[int], sentence: list[int], title: list[int], before: lis
     return first + second, [0] * len(first) + [1] * len(second)
 
 
-class Reader:
-    """The shipped reader (or one in ``folder``), loaded on first use, one session a process
-    per Reader object (the Pipeline keeps one)."""
+class PackagedModel:
+    """One of askcorpus's own int8 ONNX models (the shipped one, or one in ``folder``): its
+    ``meta.json``, its file checked against the SHA-256 there, an onnxruntime session and its
+    tokenizer, loaded on first use, one session a process per object (the Pipeline keeps one)."""
 
-    KIND = "answer reader"  # what the error messages call it
-    HINT = "reinstall askcorpus, or set ASKCORPUS_READER=off"
+    KIND = "model"  # what the error messages call it
+    HINT = "reinstall askcorpus"
     DEFAULT_DIR = READER_DIR
     DEFAULT_FILE = MODEL_FILE
 
@@ -137,6 +138,17 @@ class Reader:
             self._inputs = tuple(i.name for i in session.get_inputs())
             self._session = session
 
+    def feed(self, pairs: Sequence[tuple[list[int], list[int]]]) -> dict[str, np.ndarray]:
+        """The model's inputs for encoded pairs: one batch, padded to the longest pair."""
+        return {k: v for k, v in batch_feed(pairs).items() if k in self._inputs}
+
+
+class Reader(PackagedModel):
+    """The shipped reader (or one in ``folder``): a logit per (question, candidate) pair."""
+
+    KIND = "answer reader"
+    HINT = "reinstall askcorpus, or set ASKCORPUS_READER=off"
+
     @property
     def reads_before(self) -> bool:
         """Whether this reader was trained with the sentence before the candidate."""
@@ -161,10 +173,6 @@ class Reader:
         self.warm_up()
         out = self._session.run(["logits"], self.feed(pairs))[0]
         return np.asarray(out, np.float32).reshape(len(pairs))
-
-    def feed(self, pairs: Sequence[tuple[list[int], list[int]]]) -> dict[str, np.ndarray]:
-        """The model's inputs for encoded pairs: one batch, padded to the longest pair."""
-        return {k: v for k, v in batch_feed(pairs).items() if k in self._inputs}
 
 
 def batch_feed(pairs: Sequence[tuple[Sequence[int], Sequence[int]]]) -> dict[str, np.ndarray]:
@@ -198,7 +206,8 @@ def encode_pairs(tokenizer: Any, question: str, items: Sequence[ReaderInput],
     return out
 
 
-def reader_status(folder: Path | None = None, kind: type[Reader] = Reader) -> dict[str, Any]:
+def reader_status(folder: Path | None = None,
+                  kind: type[PackagedModel] = Reader) -> dict[str, Any]:
     """What ``askcorpus info`` says of the reader (or another ``kind`` of model): its file
     checked, the model not loaded."""
     r = kind(folder)

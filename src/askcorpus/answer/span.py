@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .reader import MAX_QUESTION, Reader, ReaderInput, pack
+from .reader import MAX_QUESTION, PackagedModel, ReaderInput, pack
 
 SPAN_DIR = Path(__file__).resolve().parents[1] / "models" / "span"
 SPAN_FILE = "span.int8.onnx"
@@ -66,7 +66,7 @@ def best_span(start: np.ndarray, end: np.ndarray, first: int, offsets: Sequence[
     return int(offsets[a][0]), int(offsets[b][1]), float(grid[a, b] - (start[0] + end[0]))
 
 
-class SpanModel(Reader):
+class SpanModel(PackagedModel):
     """The shipped span model (or one in ``folder``), loaded on first use."""
 
     KIND = "answer-span model"

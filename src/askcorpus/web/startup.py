@@ -137,6 +137,10 @@ class Startup:
                       total=None)
             warm = getattr(self.pipeline, "query_embedder", None) or self.pipeline.embedder
             warm.embed_query("warm up")  # the model that answers questions (not the indexer's)
+            spans = getattr(self.pipeline, "span_model", None)
+            if spans is not None:  # the first answer need not load it (a damaged file: here)
+                self._set(message="Loading the answer-span model…")
+                spans.warm_up()
             stats = self.pipeline.stats()
             self._stats = stats
             log.info("ready: the chat is open")
