@@ -30,10 +30,8 @@ import pickle
 import random
 import re
 import shutil
-import string
 import sys
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,7 +47,7 @@ from askcorpus.answer.answer_types import OTHER, offers, question_type  # noqa: 
 from askcorpus.answer.reader import ReaderInput  # noqa: E402
 from askcorpus.answer.span import MAX_SPAN_SENTENCE, SPAN_DIR, SPAN_FILE, SpanModel, encode_span  # noqa: E402
 from askcorpus.corpus.sentences import sentence_spans  # noqa: E402
-from askcorpus.evaluation.metrics import answer_hit  # noqa: E402
+from askcorpus.evaluation.metrics import answer_hit, span_em_f1  # noqa: E402
 
 
 @dataclass
@@ -142,31 +140,7 @@ def seed_examples(pools: Path) -> list[Example]:
     return out
 
 
-# -- SQuAD answer scoring --------------------------------------------------------------------
-def normalize(s: str) -> str:
-    s = s.lower()
-    s = "".join(ch for ch in s if ch not in set(string.punctuation) | {"’", "‘", "“", "”"})
-    s = re.sub(r"\b(a|an|the)\b", " ", s)
-    return " ".join(s.split())
-
-
-def f1(pred: str, gold: str) -> float:
-    p, g = normalize(pred).split(), normalize(gold).split()
-    common = Counter(p) & Counter(g)
-    same = sum(common.values())
-    if not p or not g:
-        return float(p == g)
-    if same == 0:
-        return 0.0
-    prec, rec = same / len(p), same / len(g)
-    return 2 * prec * rec / (prec + rec)
-
-
-def em_f1(pred: str, golds: list[str]) -> tuple[float, float]:
-    return (max(float(normalize(pred) == normalize(g)) for g in golds),
-            max(f1(pred, g) for g in golds))
-
-
+# -- marks ------------------------------------------------------------------------------------
 def rule_span(question: str, sentence: str) -> tuple[int, int]:
     """What askcorpus marks without the span model: the first typed answer the answer-type
     rules offer, else the whole sentence."""
@@ -281,10 +255,10 @@ def measure(examples: list[Example], found: list[tuple[int, int, float] | None],
         typed = (rs, re_) != (0, len(sent))
         model = sent[f[0]:f[1]] if f and f[2] >= threshold else None
         marked += model is not None
-        rows["rules"].append(em_f1(rule, ex.texts))
-        rows["model"].append(em_f1(model if model is not None else sent, ex.texts))
-        rows["model_else_rules"].append(em_f1(model if model is not None else rule, ex.texts))
-        rows["rules_else_model"].append(em_f1(rule if typed or model is None else model,
+        rows["rules"].append(span_em_f1(rule, ex.texts))
+        rows["model"].append(span_em_f1(model if model is not None else sent, ex.texts))
+        rows["model_else_rules"].append(span_em_f1(model if model is not None else rule, ex.texts))
+        rows["rules_else_model"].append(span_em_f1(rule if typed or model is None else model,
                                               ex.texts))
     out: dict[str, float] = {"n": len(examples), "marked": marked / max(1, len(examples))}
     for k, v in rows.items():
