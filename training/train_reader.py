@@ -592,7 +592,17 @@ def report(model, tok, dev: dict[str, list[Group]], label: str) -> dict:  # type
 
 # -- export ---------------------------------------------------------------------------------
 def export(model, folder: Path) -> Path:  # type: ignore[no-untyped-def]
-    """fp32 ONNX (ORT BERT fusions), then dynamic int8 (MatMuls and the embedding tables)."""
+    """The reader as int8 ONNX (:func:`onnx_int8`)."""
+    eager = make_model(len(model.bert.encoder.layer), eager=True)
+    eager.load_state_dict(model.state_dict())
+    return onnx_int8(eager.eval(), folder, "reader", MODEL_FILE, {"logits": {0: "batch"}})
+
+
+def onnx_int8(model, folder: Path, stem: str, name: str,  # type: ignore[no-untyped-def]
+              outputs: dict[str, dict[int, str]]) -> Path:
+    """A BERT-style ``model`` (eager attention, eval mode; inputs ids, mask, token types) as
+    fp32 ONNX with ORT's BERT fusions, then dynamic int8 (MatMuls and the embedding tables):
+    the export of every model askcorpus trains. ``outputs``: each output's dynamic axes."""
     import logging
     import warnings
 
@@ -601,22 +611,17 @@ def export(model, folder: Path) -> Path:  # type: ignore[no-untyped-def]
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.transformers.optimizer import optimize_model
 
-    eager = make_model(len(model.bert.encoder.layer), eager=True)
-    eager.load_state_dict(model.state_dict())
-    model = eager.eval()
-    raw, fused, final = folder / "reader.raw.onnx", folder / "reader.fp32.onnx", folder / MODEL_FILE
+    raw, fused, final = folder / f"{stem}.raw.onnx", folder / f"{stem}.fp32.onnx", folder / name
     ids = torch.tensor([[101, 2054, 102, 7592, 2088, 102], [101, 2054, 102, 7592, 102, 0]])
     mask = (ids != 0).long()
     types = torch.tensor([[0, 0, 0, 1, 1, 1], [0, 0, 0, 1, 1, 0]])
-    axes = {n: {0: "batch", 1: "tokens"} for n in ("input_ids", "attention_mask",
-                                                   "token_type_ids")}
-    axes["logits"] = {0: "batch"}
+    inputs = ["input_ids", "attention_mask", "token_type_ids"]
+    axes = {**{n: {0: "batch", 1: "tokens"} for n in inputs}, **outputs}
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
         torch.onnx.export(model, (ids, mask, types), str(raw), dynamo=False,
-                          input_names=["input_ids", "attention_mask", "token_type_ids"],
-                          output_names=["logits"], dynamic_axes=axes, opset_version=17,
-                          do_constant_folding=True)
+                          input_names=inputs, output_names=list(outputs), dynamic_axes=axes,
+                          opset_version=17, do_constant_folding=True)
     cfg = model.bert.config
     opt = optimize_model(str(raw), model_type="bert", num_heads=cfg.num_attention_heads,
                          hidden_size=cfg.hidden_size, opt_level=1)

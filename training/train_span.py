@@ -41,7 +41,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "training"))
 
-from train_reader import SQUAD, base_model_path, batch_tensors, sha256, tokenizer  # noqa: E402
+from train_reader import (  # noqa: E402
+    SQUAD,
+    base_model_path,
+    batch_tensors,
+    onnx_int8,
+    sha256,
+    tokenizer,
+)
 
 from askcorpus.answer.answer_types import OTHER, offers, question_type  # noqa: E402
 from askcorpus.answer.reader import ReaderInput  # noqa: E402
@@ -274,41 +281,12 @@ def false_marks(found: list[tuple[int, int, float] | None], threshold: float) ->
 
 
 def export(model, folder: Path) -> Path:  # type: ignore[no-untyped-def]
-    """fp32 ONNX (ORT BERT fusions), then dynamic int8, as the reader is exported."""
-    import logging
-    import warnings
-
-    import onnx
-    import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    from onnxruntime.transformers.optimizer import optimize_model
-
+    """The span model as int8 ONNX, exported as the reader is (``train_reader.onnx_int8``)."""
     eager = make_model(eager=True)
     eager.load_state_dict(model.state_dict())
-    model = eager.eval()
-    raw, fused, final = folder / "span.raw.onnx", folder / "span.fp32.onnx", folder / SPAN_FILE
-    ids = torch.tensor([[101, 2054, 102, 7592, 2088, 102], [101, 2054, 102, 7592, 102, 0]])
-    mask = (ids != 0).long()
-    types = torch.tensor([[0, 0, 0, 1, 1, 1], [0, 0, 0, 1, 1, 0]])
-    axes = {n: {0: "batch", 1: "tokens"} for n in ("input_ids", "attention_mask",
-                                                   "token_type_ids", "start_logits",
-                                                   "end_logits")}
-    with warnings.catch_warnings(), torch.no_grad():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(model, (ids, mask, types), str(raw), dynamo=False,
-                          input_names=["input_ids", "attention_mask", "token_type_ids"],
-                          output_names=["start_logits", "end_logits"], dynamic_axes=axes,
-                          opset_version=17, do_constant_folding=True)
-    cfg = model.bert.config
-    opt = optimize_model(str(raw), model_type="bert", num_heads=cfg.num_attention_heads,
-                         hidden_size=cfg.hidden_size, opt_level=1)
-    opt.save_model_to_file(str(fused), use_external_data_format=False)
-    logging.getLogger().setLevel(logging.ERROR)
-    quantize_dynamic(str(fused), str(final), weight_type=QuantType.QInt8, per_channel=True,
-                     op_types_to_quantize=["MatMul", "Attention", "EmbedLayerNormalization"],
-                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
-    raw.unlink(missing_ok=True)
-    return final
+    tokens = {0: "batch", 1: "tokens"}
+    return onnx_int8(eager.eval(), folder, "span", SPAN_FILE,
+                     {"start_logits": tokens, "end_logits": tokens})
 
 
 def report(label: str, sets: dict[str, tuple[list[Example], list]], threshold: float) -> dict:
