@@ -466,16 +466,9 @@ def train(model, tok, groups: list[Group], args: argparse.Namespace,  # type: ig
     import torch
 
     rng = random.Random(args.seed)
-    head_params = list(model.head.parameters())
-    opt = torch.optim.AdamW([
-        {"params": [p for n, p in model.named_parameters() if not n.startswith("head.")],
-         "lr": args.lr},
-        {"params": head_params, "lr": args.lr * 30}], weight_decay=0.01)
     steps_per_epoch = math.ceil(len(groups) / args.batch)
     total = steps_per_epoch * args.epochs
-    warm = max(1, int(0.06 * total))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (total - s) / max(1, total - warm)))
+    opt, sched = optimizer(model, args.lr, head_factor=30, total=total, warm_share=0.06)
     step = 0
     t0 = time.time()
     for epoch in range(args.epochs):
@@ -503,11 +496,7 @@ def train(model, tok, groups: list[Group], args: argparse.Namespace,  # type: ig
                 # calibration: each candidate answers (> 0) or not (< 0), pointwise
                 loss = loss + args.pointwise * bce(z, y)
             loss = loss / len(spans)
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
+            update(model, opt, sched, loss)
             step += 1
             run_loss += float(loss)
             if step % 50 == 0:
@@ -520,6 +509,33 @@ def train(model, tok, groups: list[Group], args: argparse.Namespace,  # type: ig
             torch.save(model.state_dict(), Path(args.out) / "reader.pt")
         if dev and epoch + 1 < args.epochs and args.report_every_epoch:
             report(model, tok, dev, f"after epoch {epoch + 1}")
+
+
+def optimizer(model, lr: float, *, head_factor: float, total: int,  # type: ignore[no-untyped-def]
+              warm_share: float):
+    """AdamW (the head at ``head_factor`` × ``lr``) and a linear warm-up (``warm_share`` of
+    the ``total`` steps), then linear decay: how askcorpus trains its models."""
+    import torch
+
+    opt = torch.optim.AdamW([
+        {"params": [p for n, p in model.named_parameters() if not n.startswith("head.")],
+         "lr": lr},
+        {"params": list(model.head.parameters()), "lr": lr * head_factor}], weight_decay=0.01)
+    warm = max(1, int(warm_share * total))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (total - s) / max(1, total - warm)))
+    return opt, sched
+
+
+def update(model, opt, sched, loss) -> None:  # type: ignore[no-untyped-def]
+    """One step: gradients clipped to norm 1."""
+    import torch
+
+    opt.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    sched.step()
 
 
 def sample_group(g: Group, rng: random.Random, negatives: int

@@ -46,8 +46,10 @@ from train_reader import (  # noqa: E402
     base_model_path,
     batch_tensors,
     onnx_int8,
+    optimizer,
     sha256,
     tokenizer,
+    update,
 )
 
 from askcorpus.answer.answer_types import OTHER, offers, question_type  # noqa: E402
@@ -203,14 +205,8 @@ def train(model, tok, examples: list[Example], args: argparse.Namespace) -> None
         if ex.answers and not spans:
             continue
         encoded.append((ids, types, first, len(offs), spans))
-    opt = torch.optim.AdamW([
-        {"params": [p for n, p in model.named_parameters() if not n.startswith("head.")],
-         "lr": args.lr},
-        {"params": list(model.head.parameters()), "lr": args.lr * 10}], weight_decay=0.01)
     total = math.ceil(len(encoded) / args.batch) * args.epochs
-    warm = max(1, int(0.1 * total))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (total - s) / max(1, total - warm)))
+    opt, sched = optimizer(model, args.lr, head_factor=10, total=total, warm_share=0.1)
     step, t0, run = 0, time.time(), 0.0
     print(f"training on {len(encoded)} examples, {total} steps", flush=True)
     for _ in range(args.epochs):
@@ -235,11 +231,7 @@ def train(model, tok, examples: list[Example], args: argparse.Namespace) -> None
                 le = torch.log_softmax(ze[r], -1)
                 loss = loss - torch.logsumexp(torch.stack([ls[a] + le[e] for a, e in spans]), 0)
             loss = loss / len(rows)
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
+            update(model, opt, sched, loss)
             step += 1
             run += float(loss)
             if step % 25 == 0:

@@ -143,30 +143,26 @@ class Pipeline:
     @property
     def reader(self) -> Any | None:
         """askcorpus's answer reader (loaded on first use), or None when ``reader=off``."""
-        if self.settings.reader == "off":
-            return None
-        if self._reader is None:
-            with self._lock:
-                if self._reader is None:
-                    from .answer.reader import Reader
+        from .answer.reader import Reader
 
-                    folder = None if self.settings.reader == "on" else self.settings.reader
-                    self._reader = Reader(folder)
-        return self._reader
+        return self._own_model("_reader", self.settings.reader, Reader)
 
     @property
     def span_model(self) -> Any | None:
         """askcorpus's answer-span model (loaded on first use), or None when ``spans=off``."""
-        if self.settings.spans == "off":
-            return None
-        if self._span_model is None:
-            with self._lock:
-                if self._span_model is None:
-                    from .answer.span import SpanModel
+        from .answer.span import SpanModel
 
-                    folder = None if self.settings.spans == "on" else self.settings.spans
-                    self._span_model = SpanModel(folder)
-        return self._span_model
+        return self._own_model("_span_model", self.settings.spans, SpanModel)
+
+    def _own_model(self, slot: str, setting: str, kind: Any) -> Any | None:
+        """One of askcorpus's packaged models, made once (``setting``: on, off or a folder)."""
+        if setting == "off":
+            return None
+        if getattr(self, slot) is None:
+            with self._lock:
+                if getattr(self, slot) is None:
+                    setattr(self, slot, kind(None if setting == "on" else setting))
+        return getattr(self, slot)
 
     def count_tokens(self) -> Any:
         counter = getattr(self._embedder, "count_tokens", None)
