@@ -166,7 +166,7 @@ def read(args: argparse.Namespace) -> None:
     from askcorpus.answer.candidates import read_candidates
     from askcorpus.answer.reader import Reader
 
-    reader = Reader(args.reader)
+    reader = SpanMargins(args.span) if args.span else Reader(args.reader)
     cfg = AnswerSettings(reader_read=args.read)
     args.out.mkdir(parents=True, exist_ok=True)
     for p in sorted(CACHE.glob("*.pkl")):
@@ -179,6 +179,20 @@ def read(args: argparse.Namespace) -> None:
                 c.reader = np.zeros(0, np.float32)
         (args.out / p.name).write_bytes(pickle.dumps(rows))
         print(f"read {p.name}: {len(rows)} questions", file=sys.stderr)
+
+
+class SpanMargins:
+    """The answer-span model in the reader's slot (``read --span``): each candidate's "logit"
+    is its best span's margin over "no answer" (-20 where the sentence has no span)."""
+
+    def __init__(self, folder: str) -> None:
+        from askcorpus.answer.span import SpanModel
+
+        self.model = SpanModel(folder)
+
+    def score(self, question: str, items: list) -> np.ndarray:
+        found = self.model.find_many(question, items)
+        return np.asarray([f[2] if f else -20.0 for f in found], np.float32)
 
 
 def keep_articles(sets: dict[str, list[dict]], articles: str, squad: Path) -> None:
@@ -330,6 +344,8 @@ if __name__ == "__main__":
     o.add_argument("--hits", type=int, default=12)
     rd = sub.add_parser("read", help=read.__doc__)
     rd.add_argument("--reader", default=None, help="a reader folder (default: the shipped one)")
+    rd.add_argument("--span", default=None,
+                    help="read with an answer-span model's margins instead (a span folder)")
     rd.add_argument("--out", type=Path, required=True)
     rd.add_argument("--read", type=int, default=AnswerSettings.reader_read,
                     help="candidates read per question")

