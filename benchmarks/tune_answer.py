@@ -343,8 +343,9 @@ if __name__ == "__main__":
     o.add_argument("--sample", type=int, default=0)
     o.add_argument("--hits", type=int, default=12)
     rd = sub.add_parser("read", help=read.__doc__)
-    rd.add_argument("--reader", default=None, help="a reader folder (default: the shipped one)")
-    rd.add_argument("--span", default=None,
+    which = rd.add_mutually_exclusive_group()
+    which.add_argument("--reader", default=None, help="a reader folder (default: the shipped one)")
+    which.add_argument("--span", default=None,
                     help="read with an answer-span model's margins instead (a span folder)")
     rd.add_argument("--out", type=Path, required=True)
     rd.add_argument("--read", type=int, default=AnswerSettings.reader_read,

@@ -712,8 +712,9 @@ def main() -> None:
                     help="copy the int8 model, tokenizer and meta into the package")
     ap.add_argument("--eval-only", action="store_true", help="score --out's reader.pt")
     ap.add_argument("--report-every-epoch", action="store_true")
-    ap.add_argument("--init", type=Path, help="start from this reader.pt instead of MiniLM")
-    ap.add_argument("--init-encoder", type=Path,
+    start = ap.add_mutually_exclusive_group()
+    start.add_argument("--init", type=Path, help="start from this reader.pt instead of MiniLM")
+    start.add_argument("--init-encoder", type=Path,
                     help="start the encoder (not the head) from another model's weights, e.g. "
                          "the answer-span model's span.pt (train_span.py)")
     args = ap.parse_args()
