@@ -22,7 +22,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import tune_answer as T
 
-from askcorpus.answer.compose import AnswerSettings, rank, reader_abstain_vector
+from askcorpus.answer.compose import AnswerSettings, reader_abstain_vector
 
 
 def with_span(c, scores: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
@@ -55,32 +55,19 @@ def main() -> None:
         sets[p.stem] = rows
     T.keep_articles(sets, args.squad_articles, args.squad_file)
     cfg = AnswerSettings()
-    hits = {n: (T.hits_at(rows, cfg, 1), T.hits_at(rows, cfg, 3)) for n, rows in sets.items()}
     for label, vector in (("reader inputs", reader_abstain_vector),
                           ("+ span margins", with_span)):
-        feats = {n: (np.asarray([vector(r["cands"], rank(r["cands"], cfg)) for r in rows]),
-                     np.asarray([float(r["q"].answerable) for r in rows]))
-                 for n, rows in sets.items()}
-        w = T.fit_logistic(np.concatenate([x for x, _ in feats.values()]),
-                           np.concatenate([y for _, y in feats.values()]),
-                           sample_weight=np.concatenate([np.full(len(y), 1 / len(y))
-                                                         for _, y in feats.values()]))
+        w = T.fit_abstain(sets, cfg, vector)
         print(f"{label}: abstain model {np.round(w, 3).tolist()}")
         for thr in (0.35, 0.4, 0.45, 0.5, 0.55):
             parts = []
-            for n, (X, y) in feats.items():
-                answered = 1 / (1 + np.exp(-(X @ w))) >= thr
-                should, abst = y == 0, ~(1 / (1 + np.exp(-(X @ w))) >= thr)
-                tp = float(np.sum(abst & should))
-                rec = tp / max(1, should.sum())
-                if (~should).any():
-                    n_ans = int((~should).sum())
-                    h1, h3 = hits[n]
-                    parts.append(f"{n}: {np.sum(h1 & answered) / n_ans:.3f} / "
-                                 f"{np.sum(h3 & answered) / n_ans:.3f} P/R "
-                                 f"{tp / max(1, abst.sum()):.2f} / {rec:.2f}")
+            for n, rows in sets.items():
+                t = T.tradeoff(rows, cfg, w, thr, vector)
+                if any(r["q"].answerable for r in rows):
+                    parts.append(f"{n}: {t['answer@1']:.3f} / {t['answer@3']:.3f} P/R "
+                                 f"{t['abstain_P']:.2f} / {t['abstain_R']:.2f}")
                 else:
-                    parts.append(f"{n}: abstain {rec:.3f}")
+                    parts.append(f"{n}: abstain {t['abstain_R']:.3f}")
             print(f"  threshold {thr}: " + " | ".join(parts))
 
 

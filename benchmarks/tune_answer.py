@@ -35,6 +35,7 @@ import os
 import pickle
 import random
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -221,13 +222,15 @@ def answer_at(rows: list[dict], cfg: AnswerSettings, ks=(1, 3)) -> dict[str, flo
     return {f"answer@{k}": hits[k] / max(n, 1) for k in ks}
 
 
-def abstain_features(rows: list[dict], cfg: AnswerSettings) -> tuple[np.ndarray, np.ndarray]:
+def abstain_features(rows: list[dict], cfg: AnswerSettings, vector: Callable | None = None
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """The abstention model's inputs (``vector``: another input function to try) and targets."""
     for r in rows:  # caches collected before a feature existed get its default
         for name, default in (("oov_name", 0.0), ("max_cos", 0.0)):
             if not hasattr(r["cands"], name):
                 setattr(r["cands"], name, default)
-    X = [(reader_abstain_vector if getattr(r["cands"], "reader", None) is not None
-          else abstain_vector)(r["cands"], rank(r["cands"], cfg)) for r in rows]
+    X = [(vector or (reader_abstain_vector if getattr(r["cands"], "reader", None) is not None
+                     else abstain_vector))(r["cands"], rank(r["cands"], cfg)) for r in rows]
     y = [1.0 if r["q"].answerable else 0.0 for r in rows]
     return np.asarray(X), np.asarray(y)
 
@@ -257,8 +260,21 @@ def hits_at(rows: list[dict], cfg: AnswerSettings, k: int) -> np.ndarray:
     return np.asarray(out)
 
 
-def tradeoff(rows: list[dict], cfg: AnswerSettings, w: np.ndarray, thr: float) -> dict:
-    X, y = abstain_features(rows, cfg)
+def fit_abstain(sets: dict[str, list[dict]], cfg: AnswerSettings,
+                vector: Callable | None = None) -> np.ndarray:
+    """The abstention model fit on every set, each weighing the same whatever its size."""
+    Xs, ys, ws = [], [], []
+    for rows in sets.values():
+        X, y = abstain_features(rows, cfg, vector)
+        Xs.append(X)
+        ys.append(y)
+        ws.append(np.full(len(y), 1.0 / len(y)))
+    return fit_logistic(np.concatenate(Xs), np.concatenate(ys), sample_weight=np.concatenate(ws))
+
+
+def tradeoff(rows: list[dict], cfg: AnswerSettings, w: np.ndarray, thr: float,
+             vector: Callable | None = None) -> dict:
+    X, y = abstain_features(rows, cfg, vector)
     answered = 1 / (1 + np.exp(-(X @ w))) >= thr
     should = y == 0
     n_ans = max(1, int((~should).sum()))
@@ -309,13 +325,7 @@ def search(args: argparse.Namespace) -> None:
         print("best weights", best_w.weights)
         for name, rows in answerable.items():
             print(name, "tuned ranking", answer_at(rows, best_w))
-    Xs, ys, ws = [], [], []
-    for rows in sets.values():
-        X, y = abstain_features(rows, best_w)
-        Xs.append(X)
-        ys.append(y)
-        ws.append(np.full(len(y), 1.0 / len(y)))
-    w = fit_logistic(np.concatenate(Xs), np.concatenate(ys), sample_weight=np.concatenate(ws))
+    w = fit_abstain(sets, best_w)
     print("abstain model", np.round(w, 3).tolist())
     for thr in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55):
         parts = []
