@@ -15,14 +15,20 @@ import pytest
 SCRIPT = Path(__file__).resolve().parents[1] / "training" / "train_reader.py"
 
 
-@pytest.fixture(scope="module")
-def tr():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("train_reader", SCRIPT)
+def load_script(name: str):  # type: ignore[no-untyped-def]
+    """training/NAME.py as a module, registered under its name (its dataclasses look their
+    module up) until the caller pops it."""
+    spec = importlib.util.spec_from_file_location(name, SCRIPT.parent / f"{name}.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
-    sys.modules["train_reader"] = module
+    sys.modules[name] = module
     spec.loader.exec_module(module)
-    yield module
+    return module
+
+
+@pytest.fixture(scope="module")
+def tr():  # type: ignore[no-untyped-def]
+    yield load_script("train_reader")
     sys.modules.pop("train_reader", None)
 
 
@@ -79,13 +85,8 @@ def test_the_reader_can_start_from_the_span_models_encoder(tr, tmp_path: Path) -
     a file without a MiniLM encoder is one clear error."""
     import torch
 
-    span = importlib.util.spec_from_file_location(
-        "train_span", SCRIPT.parent / "train_span.py")
-    assert span and span.loader
-    ts = importlib.util.module_from_spec(span)
-    sys.modules["train_span"] = ts  # (its dataclasses look their module up)
     try:
-        span.loader.exec_module(ts)
+        ts = load_script("train_span")
     finally:
         sys.modules.pop("train_span", None)
     torch.manual_seed(0)
