@@ -7,6 +7,7 @@ so a wrong wh-word or a question that still holds its answer would silently teac
 from __future__ import annotations
 
 import importlib.util
+import random
 import sys
 from pathlib import Path
 
@@ -78,6 +79,50 @@ def test_not_names(tr) -> None:  # type: ignore[no-untyped-def]
     assert "May" not in asked(tr, "May said the deal was off.", common={"pilots"})
     assert asked(tr, "Varitek's agent said no.")["Varitek"][0] == "whose"
 
+
+
+def test_yes_no_question_inverts_subject_and_auxiliary(tr) -> None:  # type: ignore[no-untyped-def]
+    yn = tr.yesno_question
+    assert (yn("Brussels has admitted to being a party to the war, officials said.")
+            == "Has Brussels admitted to being a party to the war?")
+    assert yn("The company will cut 500 jobs - the union said.") == "Will the company cut 500 jobs?"
+    assert (yn("Pilots at US Airways have ratified a concession package.", {"pilots"})
+            == "Have pilots at US Airways ratified a concession package?")
+    # no auxiliary after a short subject, a reported clause, a lower-case opener: no question
+    assert yn("He said the deal was done.") is None
+    assert yn("Officials said that the talks were over and done with.") is None
+    assert yn("shares of the firm were down 5 percent on the day.") is None
+
+
+def test_swappable_phrases_and_their_kinds(tr) -> None:  # type: ignore[no-untyped-def]
+    got = dict(tr._swappables("How many North Korean soldiers were killed in Kursk since 2024, "
+                              "at a cost of $2 billion to Gazprom Inc.?"))
+    assert got == {"North Korean": "demonym", "Kursk": "name1", "2024": "number",
+                   "$2 billion": "number$", "Gazprom Inc": "org"}
+    # a sentence's capitalised first word that is no name, a possessive's 's
+    assert dict(tr._swappables("The Kremlin's envoy met Vladimir Putin.")) == {
+        "Kremlin": "name1", "Vladimir Putin": "name2"}
+
+
+def test_swapped_question_asks_of_what_no_candidate_states(tr) -> None:  # type: ignore[no-untyped-def]
+    item = tr.ReaderInput
+    g = tr.Group("cloze1", "How many North Korean soldiers were killed in Kursk?",
+                 [item("Ukraine said 500 North Korean soldiers were killed in Kursk.", "", ""),
+                  item("Russian forces shelled Kharkiv on Monday.", "", ""),
+                  item("The Russian defence ministry gave no figure.", "", "")],
+                 [1, 0, 0], True, "news_cloze", answer="500")
+    (swap,) = tr.cloze_swaps([g], random.Random(0))
+    # a demonym or place the positive states becomes another the negatives name; every
+    # candidate, the former positive too, is now a negative of a question without an answer
+    assert swap.question in {"How many Russian soldiers were killed in Kursk?",
+                             "How many North Korean soldiers were killed in Kharkiv?"}
+    assert swap.labels == [0, 0, 0] and not swap.answerable and swap.items == g.items
+    # nothing of the same kind to swap in: no question
+    lone = tr.Group("cloze2", "Who met Vladimir Putin in Kursk?",
+                    [item("Kim Jong Un met Vladimir Putin in Kursk.", "", ""),
+                     item("Talks ended on Monday.", "", "")], [1, 0], True, "news_cloze",
+                    answer="Kim Jong Un")
+    assert tr.cloze_swaps([lone], random.Random(0)) == []
 
 @pytest.mark.integration
 def test_the_reader_can_start_from_the_span_models_encoder(tr, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

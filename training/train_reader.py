@@ -30,6 +30,12 @@ Training data (never eval/seed_questions.jsonl: the seed pools are only measured
   place or date of one summary's sentence becomes a wh-word, another outlet's sentence on the
   same story that states it is the positive. The shipped model (round 5b) is trained on 2,000
   headline groups and 2,000 cloze groups beside SQuAD's, then one more epoch of SQuAD's alone.
+* Optionally (--news-yesno N, --cloze-swaps N, both made from the --news-cloze questions)
+  yes/no questions (the cloze sentence's clause with subject and auxiliary inverted, "Has
+  Brussels admitted ...?") and near-topic questions without an answer (a name, demonym or
+  number the positives state swapped for another of the same kind from the group's
+  negatives, every candidate then a negative): round 8 in docs/BENCHMARKS.md, not in the
+  shipped model.
 * Optionally (--init-encoder SPAN.pt) the encoder starts from the answer-span model's weights
   (training/train_span.py, trained with the same articles held out) instead of MiniLM's:
   round 7 in docs/BENCHMARKS.md, the best reader alone so far, a trade end to end; not in the
@@ -312,13 +318,39 @@ def cloze_question(sentence: str, start: int, end: int, wh: str) -> str:
     q = text[a:b].strip().rstrip(".!;:,-\u2013\u2014 ").replace("\x00", wh) + "?"
     return q[0].upper() + q[1:]
 
+_AUX = re.compile(r"^(?P<subj>[^,;:()]{3,60}?)\s+(?P<aux>is|are|was|were|has|have|had|will|would|"
+                  r"can|could|may|might|should)\s+(?P<rest>[^,;:()]{8,})")
+
+
+def yesno_question(sentence: str, common: set[str] | frozenset[str] = frozenset()
+                   ) -> str | None:
+    """The sentence's first clause as a yes/no question by subject-auxiliary inversion
+    ("Brussels has admitted to being a party to the war" -> "Has Brussels admitted to being a
+    party to the war?"); None when the clause does not open with a short subject and an
+    auxiliary verb."""
+    m = _AUX.match(sentence)
+    if not m:
+        return None
+    subj = m.group("subj")
+    words = subj.split()
+    if (len(words) > 6 or re.search(r"\b(?:that|which|who|whom|when|if|as|said|says|and)\b", subj)
+            or not subj[0].isupper()):
+        return None
+    if words[0].lower() in common | {"the", "a", "an"}:
+        subj = subj[0].lower() + subj[1:]  # "The company" -> "the company", not "Apple"
+    rest = re.split(r"\s[-\u2013\u2014]+\s", m.group("rest"))[0].rstrip(".!?\"' ")
+    if len(rest.split()) < 2:
+        return None
+    return f"{m.group('aux').capitalize()} {subj} {rest}?"
+
+
 
 def _words(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOP and len(w) > 2}
 
 
 def news_cloze_groups(n: int, rng: random.Random, negatives: int = 7,
-                      story_cosine: float = 0.62) -> list[Group]:
+                      story_cosine: float = 0.62, yesno: int = 0) -> list[Group]:
     """Cloze questions across outlets (--news-cloze; Lewis et al. 2019, Fabbri et al. 2020):
     a name or number in one AG News summary sentence becomes a wh-word ("Pilots at who ratified
     a concession package ...?"); the positive is a sentence of *another outlet's* summary of the
@@ -326,7 +358,10 @@ def news_cloze_groups(n: int, rng: random.Random, negatives: int = 7,
     at least two other words with the question, so copying the question's words does not win;
     the negatives are the same story's sentences without it (the topic sentence that does not
     answer, the reader's common mistake), then the sentences of other stories BM25 ranks
-    highest. Each candidate is read with its own headline, as askcorpus reads a chunk's title."""
+    highest. Each candidate is read with its own headline, as askcorpus reads a chunk's title.
+    ``yesno``: that many more groups whose question is the sentence's clause turned into a
+    yes/no question (:func:`yesno_question`: "Has Brussels admitted ...?"), with the positives
+    of one of the clause's names or numbers (``answer`` None: no span answers it)."""
     import bm25s
 
     from askcorpus.corpus.sentences import sentence_spans
@@ -349,11 +384,13 @@ def news_cloze_groups(n: int, rng: random.Random, negatives: int = 7,
     sims = vecs @ vecs.T
     words = [[_words(t) for t in ss] for ss in sents]  # each sentence's words, once
     cands = []  # (question, answer, asking article, [(article, positive sentence)])
+    yn = []  # the same for yes/no questions
     for i in range(len(descs)):
         story = [int(j) for j in np.nonzero(sims[i] >= story_cosine)[0] if j != i]
         if not story:
             continue
         for sent, ws in zip(sents[i], words[i]):
+            yq = yesno_question(sent, common) if yesno else None
             for s, e, ent, wh in cloze_entities(sent, common):
                 went = _words(ent)
                 q_words = ws - went
@@ -363,6 +400,9 @@ def news_cloze_groups(n: int, rng: random.Random, negatives: int = 7,
                 if not pos:
                     continue
                 cands.append((cloze_question(sent, s, e, wh), ent, i, story, pos))
+                if yq and ent in yq:
+                    yn.append((yq, ent, i, story, pos))
+                    yq = None  # one yes/no question a sentence
     rng.shuffle(cands)
     seen: set[int] = set()
     picked = []
@@ -372,11 +412,14 @@ def news_cloze_groups(n: int, rng: random.Random, negatives: int = 7,
             picked.append(c)
     picked += [c for c in cands if c not in picked][:max(0, n - len(picked))]
     picked = picked[:n]
+    rng.shuffle(yn)
+    picked += yn[:yesno]
     hits, _ = retr.retrieve(bm25s.tokenize([c[0] for c in picked], stopwords="en",
                                            show_progress=False),
                             k=negatives + 20, show_progress=False)
     out = []
     for qi, (question, ent, i, story, pos) in enumerate(picked):
+        is_yn = qi >= len(picked) - len(yn[:yesno])
         members = {i, *story}
         same = [(j, t) for j in [i, *story] for t in sents[j] if ent not in t
                 and t not in question]
@@ -387,9 +430,81 @@ def news_cloze_groups(n: int, rng: random.Random, negatives: int = 7,
             continue
         items = [ReaderInput(t, "", titles[j]) for j, t in [*pos[:2], *negs]]
         labels = [1] * len(pos[:2]) + [0] * len(negs)
-        out.append(Group(f"cloze{i}", question, items, labels, True, "news_cloze", answer=ent))
+        if is_yn:
+            out.append(Group(f"yesno{i}", question, items, labels, True, "news_yesno"))
+        else:
+            out.append(Group(f"cloze{i}", question, items, labels, True, "news_cloze",
+                             answer=ent))
     return out
 
+
+# -- near-topic questions without an answer (--cloze-swaps) ---------------------------------
+_DEMONYM = re.compile(r"(?:(?:North|South|East|West)\s)?[A-Z][a-z]+(?:an|ese|ish|i)")
+_SWAPPABLE = re.compile(rf"(?<![\w-])(?:({_NUM})|({_NAME}))(?![\w-])")
+_WH_WORDS = {"who", "what", "whose", "where", "when", "which", "how"}
+
+
+def _swappables(text: str, opener: bool = True) -> list[tuple[str, str]]:
+    """(phrase, kind) of the names, demonyms and numbers in ``text`` a swap can replace. Kinds
+    keep a swap plausible: "demonym", "name1" / "name2" / "name3" (words, capped at 3; an
+    organisation's suffix is "org") and numbers by unit ("number$", "number%", "number").
+    ``opener=False``: a one-word name that opens the text is left out (it may be any word,
+    capitalised because it opens a sentence)."""
+    out = []
+    for m in _SWAPPABLE.finditer(text):
+        phrase = re.sub(r"'s$", "", _DAYS.sub("", m.group(0).rstrip(",.'-")))
+        if m.group(1):
+            if re.search(r"\d", phrase):
+                unit = ("$" if re.search(r"\$|million|billion|trillion|bn", phrase) else
+                        "%" if re.search(r"%|percent|per cent", phrase) else "")
+                out.append((phrase, "number" + unit))
+            continue
+        words = phrase.split()
+        if words and words[0].lower() in _NOT_NAMES | _WH_WORDS:
+            words = words[1:]  # "The Hague" stays whole only after "the": rare in questions
+            phrase = " ".join(words)
+        if (not words or len(phrase) < 3 or words[0].lower() in _NOT_NAMES
+                or not re.fullmatch(r"[A-Z][A-Za-z.&'-]*(?: [A-Z][A-Za-z.&'-]*)*", phrase)):
+            continue
+        if not opener and m.start() == 0 and len(words) == 1:
+            continue
+        kind = ("demonym" if _DEMONYM.fullmatch(phrase) else
+                "org" if words[-1].rstrip(".") in _ORG_ENDS else f"name{min(len(words), 3)}")
+        out.append((phrase, kind))
+    return out
+
+
+def cloze_swaps(groups: list[Group], rng: random.Random) -> list[Group]:
+    """Near-topic questions no candidate answers (--cloze-swaps; the entity swaps SQuAD 2.0's
+    writers used for its unanswerable questions, Rajpurkar et al. 2018): in a cloze question a
+    name, demonym or number that every positive sentence states is replaced by another of the
+    same kind from the group's own negatives ("How many North Korean soldiers ...?" -> "How
+    many Russian soldiers ...?"). The same candidates, the former positives included, all
+    answer "no": the reader learns to check who and what a sentence is about, not only that
+    it is on the question's topic."""
+    lower = {w for g in groups for it in g.items for w in re.findall(r"\b[a-z]+\b", it.sentence)}
+    out = []
+    for g in groups:
+        pos = [it.sentence for it, y in zip(g.items, g.labels) if y == 1]
+        negs = [it.sentence for it, y in zip(g.items, g.labels) if y == 0]
+        if not pos:
+            continue
+        ask = [(p, k) for p, k in _swappables(g.question)
+               if all(p in s for s in pos) and p != g.answer]
+        rng.shuffle(ask)
+        for phrase, kind in ask:
+            pool = sorted({p for s in negs for p, k in _swappables(s, opener=False)
+                           if k == kind and p.split()[0].lower() not in lower
+                           and p.lower() not in phrase.lower()
+                           and phrase.lower() not in p.lower()
+                           and p not in g.question and not any(p in s for s in pos)})
+            if pool:
+                new = rng.choice(pool)
+                question = re.sub(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", new, g.question)
+                out.append(Group(f"{g.qid}-swap", question, list(g.items), [0] * len(g.items),
+                                 False, "news_swap", answer=None))
+                break
+    return out
 
 # -- the model -----------------------------------------------------------------------------
 def base_model_path() -> Path:
@@ -706,6 +821,11 @@ def main() -> None:
                     help="synthetic AG News headline -> summary groups added to training")
     ap.add_argument("--news-cloze", type=int, default=0,
                     help="synthetic cloze questions across AG News outlets added to training")
+    ap.add_argument("--news-yesno", type=int, default=0,
+                    help="yes/no questions from the same news sentences (with --news-cloze)")
+    ap.add_argument("--cloze-swaps", type=int, default=0,
+                    help="at most this many near-topic questions without an answer, made from "
+                         "the cloze questions by swapping a name or number (with --news-cloze)")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--ship", action="store_true",
@@ -718,6 +838,9 @@ def main() -> None:
                     help="start the encoder (not the head) from another model's weights, e.g. "
                          "the answer-span model's span.pt (train_span.py)")
     args = ap.parse_args()
+    if (args.news_yesno or args.cloze_swaps) and not args.news_cloze:
+        ap.error("--news-yesno and --cloze-swaps are made from the cloze questions: "
+                 "give --news-cloze N too")
 
     import torch
 
@@ -750,10 +873,14 @@ def main() -> None:
     rng.shuffle(null_groups)
     null_groups = null_groups[:args.null_groups]
     news = news_groups(args.news_groups, rng, args.negatives) if args.news_groups else []
-    cloze = news_cloze_groups(args.news_cloze, rng, args.negatives) if args.news_cloze else []
-    groups = pos_groups + null_groups + news + cloze
+    cloze = (news_cloze_groups(args.news_cloze, rng, args.negatives, yesno=args.news_yesno)
+             if args.news_cloze else [])
+    swaps = cloze_swaps([g for g in cloze if g.source == "news_cloze"], rng)[:args.cloze_swaps]
+    groups = pos_groups + null_groups + news + cloze + swaps
+    n_yn = sum(g.source == "news_yesno" for g in cloze)
     print(f"training groups: {len(pos_groups)} answerable, {len(null_groups)} without an answer, "
-          f"{len(news)} news headlines, {len(cloze)} news cloze questions "
+          f"{len(news)} news headlines, {len(cloze) - n_yn} news cloze questions, {n_yn} yes/no, "
+          f"{len(swaps)} swapped (no answer) "
           f"(held-out articles: {sorted(hold) or 'none'})", flush=True)
 
     dev: dict[str, list[Group]] = {}
@@ -800,7 +927,8 @@ def main() -> None:
             "layers": args.layers, "train_minutes": round(minutes, 1),
             "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
             "groups": {"answerable": len(pos_groups), "without_answer": len(null_groups),
-                       "news": len(news), "news_cloze": len(cloze)},
+                       "news": len(news), "news_cloze": len(cloze) - n_yn,
+                       "news_yesno": n_yn, "cloze_swaps": len(swaps)},
             "first_stage": first_stage(args.init),
             "metrics": {"torch": final, "int8": int8}}
     (args.out / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
@@ -823,8 +951,8 @@ def first_stage(init: Path | None) -> dict | None:
 
 
 def _command(a: dict, context: str, init: str | None = None, out: str = "OUT") -> str:
-    extra = "".join(f" --{k.replace('_', '-')} {a[k]}" for k in ("news_groups", "news_cloze")
-                    if a.get(k))
+    extra = "".join(f" --{k.replace('_', '-')} {a[k]}" for k in
+                    ("news_groups", "news_cloze", "news_yesno", "cloze_swaps") if a.get(k))
     return (f"python training/train_reader.py --pools POOLS --holdout {a['holdout']} --out {out}\n"
             f"        --epochs {a['epochs']} --null-groups {a['null_groups']} "
             f"--negatives {a['negatives']}\n"
