@@ -7,7 +7,8 @@
 Fits the reader-on abstention model (tune_answer.py's class-balanced logistic fit, every set
 weighing the same, SQuAD kept to the articles 1 and 6 neither model trained on) twice: on its
 shipped inputs, and with two more, the span model's best margin over "no answer" among the
-candidates read and that of the top-ranked one; prints both trade-offs side by side.
+candidates read and that of the top-ranked one; prints both trade-offs side by side. A pool
+outside tune_answer's four fit sets (e.g. reuters) is measured, never fit on.
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ def main() -> None:
     args = ap.parse_args()
     sets = {}
     for p in sorted(args.reader_cache.glob("*.pkl")):
+        if not (args.span_cache / p.name).exists():
+            print(f"{p.stem}: not in --span-cache, left out", file=sys.stderr)
+            continue
         rows = pickle.loads(p.read_bytes())
         spans = pickle.loads((args.span_cache / p.name).read_bytes())
         for r, s in zip(rows, spans, strict=True):
@@ -57,7 +61,7 @@ def main() -> None:
     cfg = AnswerSettings()
     for label, vector in (("reader inputs", reader_abstain_vector),
                           ("+ span margins", with_span)):
-        w = T.fit_abstain(sets, cfg, vector)
+        w = T.fit_abstain({n: r for n, r in sets.items() if n in T.FIT_SETS}, cfg, vector)
         print(f"{label}: abstain model {np.round(w, 3).tolist()}")
         for thr in (0.35, 0.4, 0.45, 0.5, 0.55):
             parts = []

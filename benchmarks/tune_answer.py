@@ -20,6 +20,12 @@ With the answer reader (askcorpus/answer/reader.py):
     python benchmarks/tune_answer.py read --cache C --out C-reader [--reader FOLDER]
     python benchmarks/tune_answer.py search --cache C-reader --squad-articles 1,6
 
+A user-scale set is measured beside them, never fit on (any pool not named seed, squad,
+seed_ooc or squad_ooc):
+
+    python benchmarks/tune_answer.py collect --questions eval/reuters_questions.jsonl \
+        --corpus ../reuters_corpus --index ../reuters_index --name reuters
+
 `read` adds the reader's logits (best AnswerSettings.reader_read candidates) to every cached
 question; `search` then fits the reader's ranking weight and the reader-on abstention model.
 --squad-articles keeps only the SQuAD questions of those articles (the ones a cross-validation
@@ -58,6 +64,9 @@ from askcorpus.evaluation.questions import EvalQuestion, load_questions
 from askcorpus.types import DocInfo
 
 CACHE = Path(".cache/tune")
+# the sets `search` fits the ranking weights and the abstention model on; any other pool in the
+# cache (`collect --questions FILE --index DIR --name NAME`) is measured with them, never fit on
+FIT_SETS = ("seed", "squad", "seed_ooc", "squad_ooc")
 
 
 class _Infos:
@@ -68,14 +77,18 @@ class _Infos:
 def collect(args: argparse.Namespace) -> None:
     from askcorpus.evaluation.datasets import prepare_squad
 
+    if args.name and args.name in FIT_SETS and args.name != ("squad" if args.squad else "seed"):
+        sys.exit(f"collect: --name {args.name} would overwrite the pool of another set")
     force_offline()
     base = Settings.from_env()
     if args.squad:
         _, settings, qs = prepare_squad(Path(args.squad), base)
-        name = "squad"
+        name = args.name or "squad"
+    elif args.seed:
+        settings = base.replace(index=Path(args.index), corpus=Path(args.corpus))
+        qs, name = load_questions(Path(args.seed)), args.name or "seed"
     else:
-        settings, qs, name = base.replace(index=Path(args.index)), load_questions(
-            Path(args.seed)), "seed"
+        sys.exit("collect: give --seed/--questions FILE (with --index) or --squad FILE")
     if args.sample and args.sample < len(qs):
         qs = random.Random(0).sample(qs, args.sample)
     rows = features(settings, qs, args.hits)
@@ -288,8 +301,12 @@ def tradeoff(rows: list[dict], cfg: AnswerSettings, w: np.ndarray, thr: float,
 def search(args: argparse.Namespace) -> None:
     """Ranking weights (a grid over the main ones with --grid, else the current ones), then the
     abstention model fit on every cached set, each weighing the same whatever its size."""
-    sets = {p.stem: pickle.loads(p.read_bytes()) for p in sorted(CACHE.glob("*.pkl"))}
-    keep_articles(sets, args.squad_articles, args.squad_file)
+    every = {p.stem: pickle.loads(p.read_bytes()) for p in sorted(CACHE.glob("*.pkl"))}
+    keep_articles(every, args.squad_articles, args.squad_file)
+    sets = {n: rows for n, rows in every.items() if n in FIT_SETS}
+    measured = {n: rows for n, rows in every.items() if n not in FIT_SETS}
+    if measured:
+        print("measured only, not fit on:", ", ".join(sorted(measured)))
     answerable = {n: rows for n, rows in sets.items() if any(r["q"].answerable for r in rows)}
     best_w = AnswerSettings()
     with_reader = any(getattr(r["cands"], "reader", None) is not None
@@ -327,12 +344,14 @@ def search(args: argparse.Namespace) -> None:
             print(name, "tuned ranking", answer_at(rows, best_w))
     w = fit_abstain(sets, best_w)
     print("abstain model", np.round(w, 3).tolist())
+    for name, rows in measured.items():
+        print(name, f"({len(rows)} q, measured only) ranking", answer_at(rows, best_w))
     for thr in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55):
         parts = []
-        for n, rows in sets.items():
+        for n, rows in (sets | measured).items():
             t = tradeoff(rows, best_w, w, thr)
-            keys = ("answer@1", "answer@3", "abstain_P", "abstain_R") if n in answerable \
-                else ("abstain_R",)
+            keys = (("answer@1", "answer@3", "abstain_P", "abstain_R")
+                    if any(r["q"].answerable for r in rows) else ("abstain_R",))
             parts.append(f"{n}: " + " ".join(f"{k}={t[k]:.3f}" for k in keys))
         print(f"threshold {thr}: " + " | ".join(parts))
 
@@ -341,8 +360,13 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
     c = sub.add_parser("collect")
-    c.add_argument("--seed")
+    c.add_argument("--seed", "--questions", dest="seed",
+                   help="a questions file (JSONL) asked of --index")
+    c.add_argument("--name", help="the pool's name (default seed): another name makes a set "
+                                  "search measures but never fits on, e.g. reuters")
     c.add_argument("--index", default="index")
+    c.add_argument("--corpus", default="corpus",
+                   help="the folder --index holds (the index is brought up to date with it)")
     c.add_argument("--squad")
     c.add_argument("--sample", type=int, default=0)
     c.add_argument("--hits", type=int, default=12)

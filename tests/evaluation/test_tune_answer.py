@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -10,6 +12,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from tune_answer import fit_logistic
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _data(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -35,3 +39,35 @@ def test_sample_weight_equals_repeating_rows() -> None:
     weighted = fit_logistic(X, y, sample_weight=weight)
     assert weighted == pytest.approx(repeated, abs=0.02)
     assert not np.allclose(weighted, fit_logistic(X, y), atol=0.02)
+
+
+def _tune(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "benchmarks" / "tune_answer.py"), *args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.integration
+def test_a_set_outside_the_four_is_measured_never_fit_on(real_index, tmp_path: Path) -> None:
+    """`collect --name reuters` makes a pool `search` reports beside the fit sets: the fitted
+    abstention model is the same with or without it."""
+    cache = tmp_path / "cache"
+    seed = str(ROOT / "eval" / "seed_questions.jsonl")
+    r = _tune("collect", "--cache", str(cache), "--questions", seed, "--corpus",
+              str(real_index.corpus), "--index", str(real_index.index))
+    assert r.returncode == 0, r.stderr[-2000:]
+    fit_only = _tune("search", "--cache", str(cache))
+    assert fit_only.returncode == 0, fit_only.stderr[-2000:]
+    shutil.copy(cache / "seed.pkl", cache / "extra.pkl")
+    both = _tune("search", "--cache", str(cache))
+    assert both.returncode == 0, both.stderr[-2000:]
+
+    def model(out: str) -> str:
+        return next(line for line in out.splitlines() if line.startswith("abstain model"))
+
+    assert model(both.stdout) == model(fit_only.stdout)
+    assert "measured only, not fit on: extra" in both.stdout
+    assert "extra (59 q, measured only) ranking" in both.stdout
+    assert "| extra: answer@1=" in both.stdout and "extra" not in fit_only.stdout
+    # a name that would overwrite one of the fit sets' pools is refused, before any work
+    bad = _tune("collect", "--cache", str(cache), "--questions", seed, "--name", "squad")
+    assert bad.returncode == 1 and "would overwrite" in bad.stderr
