@@ -461,7 +461,7 @@ def _swappables(text: str, opener: bool = True) -> list[tuple[str, str]]:
             continue
         words = phrase.split()
         if words and words[0].lower() in _NOT_NAMES | _WH_WORDS:
-            words = words[1:]  # "The Hague" stays whole only after "the": rare in questions
+            words = words[1:]  # "Who met Putin" -> "Putin" ("The Hague" -> "Hague": rare)
             phrase = " ".join(words)
         if (not words or len(phrase) < 3 or words[0].lower() in _NOT_NAMES
                 or not re.fullmatch(r"[A-Z][A-Za-z.&'-]*(?: [A-Z][A-Za-z.&'-]*)*", phrase)):
@@ -505,6 +505,7 @@ def cloze_swaps(groups: list[Group], rng: random.Random) -> list[Group]:
                                  False, "news_swap", answer=None))
                 break
     return out
+
 
 # -- the model -----------------------------------------------------------------------------
 def base_model_path() -> Path:
@@ -984,7 +985,7 @@ def model_card(meta: dict) -> str:
     stage1 = meta.get("first_stage")
     groups = dict(meta["groups"])
     if stage1:  # news groups come from the first stage
-        for k in ("news", "news_cloze"):
+        for k in ("news", "news_cloze", "news_yesno", "cloze_swaps"):
             groups[k] = max(groups.get(k, 0), stage1["groups"].get(k, 0))
     news = []
     if groups.get("news"):
@@ -997,6 +998,13 @@ def model_card(meta: dict) -> str:
                     "positive is another outlet's sentence on the same story that states it, "
                     "the negatives that story's sentences without it, then other stories' "
                     "sentences)")
+    if groups.get("news_yesno"):
+        news.append(f"{groups['news_yesno']:,} yes/no questions (a cloze sentence's clause with "
+                    "subject and auxiliary inverted, with the cloze question's candidates)")
+    if groups.get("cloze_swaps"):
+        news.append(f"{groups['cloze_swaps']:,} near-topic questions without an answer (a name, "
+                    "demonym or number of a cloze question swapped for another of the same "
+                    "kind from its negatives; every candidate a negative)")
     news_data = ("\n" + textwrap.fill(
         "* AG News (`../shared/data/news/ag_news/test.csv`, 7,600 headlines + summaries of 2004 "
         "news; the AG corpus's terms: research and non-commercial use, which these weights "
