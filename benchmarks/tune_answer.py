@@ -26,6 +26,11 @@ seed_ooc or squad_ooc):
     python benchmarks/tune_answer.py collect --questions eval/reuters_questions.jsonl \
         --corpus ../reuters_corpus --index ../reuters_index --name reuters
 
+Two readers (or reader on / off) question by question, each fit as `search` fits, with the
+sign test's p on the questions only one of them gets right:
+
+    python benchmarks/tune_answer.py compare C-other-reader --cache C-reader --squad-articles 1,6
+
 `read` adds the reader's logits (best AnswerSettings.reader_read candidates) to every cached
 question; `search` then fits the reader's ranking weight and the reader-on abstention model.
 --squad-articles keeps only the SQuAD questions of those articles (the ones a cross-validation
@@ -37,6 +42,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import math
 import os
 import pickle
 import random
@@ -298,32 +304,50 @@ def tradeoff(rows: list[dict], cfg: AnswerSettings, w: np.ndarray, thr: float,
             "abstain_P": tp / max(1, abst.sum()), "abstain_R": tp / max(1, should.sum())}
 
 
+def load_sets(folder: Path, articles: str, squad: Path
+              ) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
+    """The cached pools of ``folder``: (the four fit sets, every other one: measured only)."""
+    every = {p.stem: pickle.loads(p.read_bytes()) for p in sorted(folder.glob("*.pkl"))}
+    keep_articles(every, articles, squad)
+    return ({n: rows for n, rows in every.items() if n in FIT_SETS},
+            {n: rows for n, rows in every.items() if n not in FIT_SETS})
+
+
+def answerable_sets(sets: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    return {n: rows for n, rows in sets.items() if any(r["q"].answerable for r in rows)}
+
+
+def fit_reader_weights(sets: dict[str, list[dict]], grid: list[float]) -> AnswerSettings | None:
+    """With reader logits in the pools: the reader weight (and the cosine and word-overlap
+    weights beside it) with the best answer@1 + answer@3 summed over the answerable fit sets;
+    None when the pools hold no reader logits."""
+    if not any(getattr(r["cands"], "reader", None) is not None
+               for rows in sets.values() for r in rows):
+        return None
+    base, best, best_cfg = AnswerSettings(), -1.0, None
+    for rw, cos, lex in itertools.product(grid, [0.35, 0.7], [0.175, 0.35]):
+        w = dict(zip(FEATURES, base.weights)) | {"cos": cos, "lex": lex}
+        cfg = replace(base, reader_weight=rw, reader_weights=tuple(w[f] for f in FEATURES))
+        total = sum(m["answer@1"] + m["answer@3"]
+                    for m in (answer_at(rows, cfg) for rows in answerable_sets(sets).values()))
+        if total > best:
+            best, best_cfg = total, cfg
+    return best_cfg
+
+
 def search(args: argparse.Namespace) -> None:
     """Ranking weights (a grid over the main ones with --grid, else the current ones), then the
     abstention model fit on every cached set, each weighing the same whatever its size."""
-    every = {p.stem: pickle.loads(p.read_bytes()) for p in sorted(CACHE.glob("*.pkl"))}
-    keep_articles(every, args.squad_articles, args.squad_file)
-    sets = {n: rows for n, rows in every.items() if n in FIT_SETS}
-    measured = {n: rows for n, rows in every.items() if n not in FIT_SETS}
+    sets, measured = load_sets(CACHE, args.squad_articles, args.squad_file)
     if measured:
         print("measured only, not fit on:", ", ".join(sorted(measured)))
-    answerable = {n: rows for n, rows in sets.items() if any(r["q"].answerable for r in rows)}
+    answerable = answerable_sets(sets)
     best_w = AnswerSettings()
-    with_reader = any(getattr(r["cands"], "reader", None) is not None
-                      for rows in sets.values() for r in rows)
     for name, rows in answerable.items():
         print(name, f"({len(rows)} q) current ranking", answer_at(rows, best_w))
+    with_reader = fit_reader_weights(sets, args.reader_grid)
     if with_reader:
-        best = -1.0
-        for rw, cos, lex in itertools.product(args.reader_grid,
-                                              [0.35, 0.7], [0.175, 0.35]):
-            w = dict(zip(FEATURES, best_w.weights)) | {"cos": cos, "lex": lex}
-            cfg = replace(best_w, reader_weight=rw, reader_weights=tuple(w[f] for f in FEATURES))
-            total = sum(m["answer@1"] + m["answer@3"]
-                        for m in (answer_at(rows, cfg) for rows in answerable.values()))
-            if total > best:
-                best, best_cfg = total, cfg
-        best_w = best_cfg
+        best_w = with_reader
         print("reader weight", best_w.reader_weight, "feature weights", best_w.reader_weights)
         for name, rows in answerable.items():
             print(name, "reader ranking", answer_at(rows, best_w))
@@ -356,6 +380,54 @@ def search(args: argparse.Namespace) -> None:
         print(f"threshold {thr}: " + " | ".join(parts))
 
 
+def right(rows: list[dict], cfg: AnswerSettings, w: np.ndarray, thr: float) -> np.ndarray:
+    """Per question, whether the answer stage got it right end to end: an answerable one
+    answered with the answer in the first quote, an unanswerable one abstained on."""
+    X, y = abstain_features(rows, cfg)
+    answered = 1 / (1 + np.exp(-(X @ w))) >= thr
+    return np.where(y == 1, answered & hits_at(rows, cfg, 1), ~answered)
+
+
+def sign_test(a_only: int, b_only: int) -> float:
+    """Two-sided exact sign test (McNemar's) on the questions only one side gets right."""
+    n = a_only + b_only
+    if n == 0:
+        return 1.0
+    tail = sum(math.comb(n, i) for i in range(min(a_only, b_only) + 1)) / 2 ** n
+    return min(1.0, 2 * tail)
+
+
+def compare(args: argparse.Namespace) -> None:
+    """Two caches of the same questions (e.g. read by two readers), each fit as `search` fits
+    (reader weight, abstention model on the four sets; a cache without reader logits is the
+    reader-off pipeline), then set by set: the questions each gets right end to end, those only
+    one gets right, and the sign test's p on those (a difference of a few questions on a set of
+    59 is noise: p says how much)."""
+    fits = []
+    for folder in (args.cache, args.other):
+        sets, measured = load_sets(folder, args.squad_articles, args.squad_file)
+        with_reader = fit_reader_weights(sets, args.reader_grid)
+        cfg = with_reader or AnswerSettings()
+        thr = args.threshold if args.threshold is not None else (
+            cfg.reader_threshold if with_reader else cfg.abstain_threshold)
+        fits.append((sets | measured, cfg, fit_abstain(sets, cfg), thr))
+        print(f"{'AB'[len(fits) - 1]} = {folder}: "
+              f"{'reader weight ' + str(cfg.reader_weight) if with_reader else 'reader off'}, "
+              f"threshold {thr}")
+    names = [n for n in fits[0][0] if n in fits[1][0]]
+    print("questions right end to end (answered with the answer in the first quote, or "
+          "abstained on when the corpus has no answer):")
+    print(f"{'set':10s} {'n':>5s} {'A':>6s} {'B':>6s} {'A only':>7s} {'B only':>7s} {'p':>6s}")
+    for n in names:
+        a_rows, b_rows = fits[0][0][n], fits[1][0][n]
+        if [r["q"].id for r in a_rows] != [r["q"].id for r in b_rows]:
+            sys.exit(f"compare: the two caches hold different {n} questions")
+        a = right(a_rows, *fits[0][1:])
+        b = right(b_rows, *fits[1][1:])
+        a_only, b_only = int(np.sum(a & ~b)), int(np.sum(b & ~a))
+        print(f"{n:10s} {len(a):5d} {a.mean():6.3f} {b.mean():6.3f} {a_only:7d} {b_only:7d} "
+              f"{sign_test(a_only, b_only):6.3f}")
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -386,17 +458,23 @@ if __name__ == "__main__":
                     help="candidates read per question")
     se = sub.add_parser("search")
     se.add_argument("--grid", action="store_true", help="grid-search the ranking weights")
-    se.add_argument("--reader-grid", default=[0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0],
-                    type=lambda v: [float(x) for x in v.split(",")],
-                    help="reader weights tried (comma-separated; default 0.25,0.5,...,3)")
-    se.add_argument("--squad-articles", default="",
-                    help="keep only these SQuAD articles (numbers, e.g. 1,6)")
-    se.add_argument("--squad-file", type=Path,
-                    default=Path("../shared/data/squad_v2/dev-v2.0.half-a.json"))
-    for p in (c, o, rd, se):
+    cp = sub.add_parser("compare", help=compare.__doc__)
+    cp.add_argument("other", type=Path, help="the cache to compare --cache with")
+    cp.add_argument("--threshold", type=float, default=None,
+                    help="abstention threshold for both (default: each its shipped one, "
+                         "reader on or off)")
+    for p in (se, cp):
+        p.add_argument("--reader-grid", default=[0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0],
+                       type=lambda v: [float(x) for x in v.split(",")],
+                       help="reader weights tried (comma-separated; default 0.25,0.5,...,3)")
+        p.add_argument("--squad-articles", default="",
+                       help="keep only these SQuAD articles (numbers, e.g. 1,6)")
+        p.add_argument("--squad-file", type=Path,
+                       default=Path("../shared/data/squad_v2/dev-v2.0.half-a.json"))
+    for p in (c, o, rd, se, cp):
         p.add_argument("--cache", type=Path, default=CACHE,
                        help=f"where the features are kept (default {CACHE})")
     a = ap.parse_args()
     CACHE = a.cache
     {"collect": collect, "collect-ooc": collect_out_of_corpus, "read": read,
-     "search": search}[a.cmd](a)
+     "search": search, "compare": compare}[a.cmd](a)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from tune_answer import fit_logistic
+from tune_answer import fit_logistic, sign_test
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -71,3 +71,31 @@ def test_a_set_outside_the_four_is_measured_never_fit_on(real_index, tmp_path: P
     # a name that would overwrite one of the fit sets' pools is refused, before any work
     bad = _tune("collect", "--cache", str(cache), "--questions", seed, "--name", "squad")
     assert bad.returncode == 1 and "would overwrite" in bad.stderr
+
+
+def test_sign_test_on_the_questions_only_one_side_gets_right() -> None:
+    assert sign_test(0, 0) == 1.0
+    assert sign_test(5, 0) == pytest.approx(2 / 32)  # five to none: p = 2 * 0.5**5
+    assert sign_test(0, 5) == sign_test(5, 0)
+    assert sign_test(3, 3) == 1.0
+    assert sign_test(20, 5) < 0.01 < sign_test(8, 3)
+
+
+@pytest.mark.integration
+def test_compare_two_caches_question_by_question(real_index, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    seed = str(ROOT / "eval" / "seed_questions.jsonl")
+    r = _tune("collect", "--cache", str(cache), "--questions", seed, "--corpus",
+              str(real_index.corpus), "--index", str(real_index.index))
+    assert r.returncode == 0, r.stderr[-2000:]
+    same = _tune("compare", str(cache), "--cache", str(cache))
+    assert same.returncode == 0, same.stderr[-2000:]
+    row = next(line.split() for line in same.stdout.splitlines() if line.startswith("seed "))
+    assert row[1] == "59" and row[2] == row[3] and row[4:] == ["0", "0", "1.000"]
+    # fewer questions on one side: one clear error, not a wrong table
+    other = tmp_path / "other"
+    r = _tune("collect", "--cache", str(other), "--questions", seed, "--sample", "20",
+              "--corpus", str(real_index.corpus), "--index", str(real_index.index))
+    assert r.returncode == 0, r.stderr[-2000:]
+    bad = _tune("compare", str(other), "--cache", str(cache))
+    assert bad.returncode == 1 and "hold different seed questions" in bad.stderr
