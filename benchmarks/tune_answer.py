@@ -308,6 +308,8 @@ def load_sets(folder: Path, articles: str, squad: Path
               ) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
     """The cached pools of ``folder``: (the four fit sets, every other one: measured only)."""
     every = {p.stem: pickle.loads(p.read_bytes()) for p in sorted(folder.glob("*.pkl"))}
+    if not every:
+        sys.exit(f"{folder}: no cached pools (*.pkl) there: run `collect` (and `read`) first")
     keep_articles(every, articles, squad)
     return ({n: rows for n, rows in every.items() if n in FIT_SETS},
             {n: rows for n, rows in every.items() if n not in FIT_SETS})
@@ -415,6 +417,8 @@ def compare(args: argparse.Namespace) -> None:
               f"{'reader weight ' + str(cfg.reader_weight) if with_reader else 'reader off'}, "
               f"threshold {thr}")
     names = [n for n in fits[0][0] if n in fits[1][0]]
+    if set(fits[0][0]) ^ set(fits[1][0]):
+        print("in one cache only, left out:", ", ".join(sorted(set(fits[0][0]) ^ set(fits[1][0]))))
     print("questions right end to end (answered with the answer in the first quote, or "
           "abstained on when the corpus has no answer):")
     print(f"{'set':10s} {'n':>5s} {'A':>6s} {'B':>6s} {'A only':>7s} {'B only':>7s} {'p':>6s}")
@@ -427,6 +431,7 @@ def compare(args: argparse.Namespace) -> None:
         a_only, b_only = int(np.sum(a & ~b)), int(np.sum(b & ~a))
         print(f"{n:10s} {len(a):5d} {a.mean():6.3f} {b.mean():6.3f} {a_only:7d} {b_only:7d} "
               f"{sign_test(a_only, b_only):6.3f}")
+
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)

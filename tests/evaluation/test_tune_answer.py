@@ -99,3 +99,5 @@ def test_compare_two_caches_question_by_question(real_index, tmp_path: Path) -> 
     assert r.returncode == 0, r.stderr[-2000:]
     bad = _tune("compare", str(other), "--cache", str(cache))
     assert bad.returncode == 1 and "hold different seed questions" in bad.stderr
+    empty = _tune("compare", str(tmp_path / "nothing"), "--cache", str(cache))
+    assert empty.returncode == 1 and "no cached pools" in empty.stderr
