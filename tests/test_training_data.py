@@ -150,3 +150,21 @@ def test_the_reader_can_start_from_the_span_models_encoder(tr, tmp_path: Path) -
     torch.save({"head.weight": torch.zeros(1, 384)}, tmp_path / "other.pt")
     with pytest.raises(SystemExit, match="not a MiniLM encoder"):
         tr.load_encoder(reader, tmp_path / "other.pt")
+
+
+@pytest.mark.integration
+def test_an_abstention_head_starts_from_the_ranking_one(tr, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """--abstain-head: two outputs a pair; from a one-output reader.pt both start as its one."""
+    import torch
+
+    torch.manual_seed(0)
+    one = tr.make_model()
+    torch.save(one.state_dict(), tmp_path / "reader.pt")
+    two = tr.make_model(heads=2)
+    tr.load_init(two, tmp_path / "reader.pt")
+    ids = torch.tensor([[101, 2054, 102, 7592, 102]])
+    args = (ids, torch.ones_like(ids), torch.tensor([[0, 0, 0, 1, 1]]))
+    with torch.no_grad():
+        single, double = one.eval()(*args), two.eval()(*args)
+    assert single.shape == (1,) and double.shape == (1, 2)
+    assert torch.allclose(double[:, 0], single) and torch.allclose(double[:, 1], single)

