@@ -874,6 +874,9 @@ def main() -> None:
     if (args.news_yesno or args.cloze_swaps) and not args.news_cloze:
         ap.error("--news-yesno and --cloze-swaps are made from the cloze questions: "
                  "give --news-cloze N too")
+    if args.abstain_head and (args.ship or not args.pointwise):
+        ap.error("--abstain-head is an experiment: its second output learns the --pointwise loss "
+                 "(give it > 0) and askcorpus does not read it (no --ship)")
 
     import torch
 
