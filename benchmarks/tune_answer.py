@@ -291,11 +291,17 @@ def fit_abstain(sets: dict[str, list[dict]], cfg: AnswerSettings,
     return fit_logistic(np.concatenate(Xs), np.concatenate(ys), sample_weight=np.concatenate(ws))
 
 
+def decide(rows: list[dict], cfg: AnswerSettings, w: np.ndarray, thr: float,
+           vector: Callable | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per question: answered (the abstention model's probability >= ``thr``), answerable."""
+    X, y = abstain_features(rows, cfg, vector)
+    return 1 / (1 + np.exp(-(X @ w))) >= thr, y == 1
+
+
 def tradeoff(rows: list[dict], cfg: AnswerSettings, w: np.ndarray, thr: float,
              vector: Callable | None = None) -> dict:
-    X, y = abstain_features(rows, cfg, vector)
-    answered = 1 / (1 + np.exp(-(X @ w))) >= thr
-    should = y == 0
+    answered, answerable = decide(rows, cfg, w, thr, vector)
+    should = ~answerable
     n_ans = max(1, int((~should).sum()))
     abst = ~answered
     tp = float(np.sum(abst & should))
@@ -385,9 +391,8 @@ def search(args: argparse.Namespace) -> None:
 def right(rows: list[dict], cfg: AnswerSettings, w: np.ndarray, thr: float) -> np.ndarray:
     """Per question, whether the answer stage got it right end to end: an answerable one
     answered with the answer in the first quote, an unanswerable one abstained on."""
-    X, y = abstain_features(rows, cfg)
-    answered = 1 / (1 + np.exp(-(X @ w))) >= thr
-    return np.where(y == 1, answered & hits_at(rows, cfg, 1), ~answered)
+    answered, answerable = decide(rows, cfg, w, thr)
+    return np.where(answerable, answered & hits_at(rows, cfg, 1), ~answered)
 
 
 def sign_test(a_only: int, b_only: int) -> float:

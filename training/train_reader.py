@@ -322,6 +322,7 @@ def cloze_question(sentence: str, start: int, end: int, wh: str) -> str:
     q = text[a:b].strip().rstrip(".!;:,-\u2013\u2014 ").replace("\x00", wh) + "?"
     return q[0].upper() + q[1:]
 
+
 _AUX = re.compile(r"^(?P<subj>[^,;:()]{3,60}?)\s+(?P<aux>is|are|was|were|has|have|had|will|would|"
                   r"can|could|may|might|should)\s+(?P<rest>[^,;:()]{8,})")
 
@@ -346,7 +347,6 @@ def yesno_question(sentence: str, common: set[str] | frozenset[str] = frozenset(
     if len(rest.split()) < 2:
         return None
     return f"{m.group('aux').capitalize()} {subj} {rest}?"
-
 
 
 def _words(text: str) -> set[str]:
@@ -415,15 +415,13 @@ def news_cloze_groups(n: int, rng: random.Random, negatives: int = 7,
             seen.add(c[2])
             picked.append(c)
     picked += [c for c in cands if c not in picked][:max(0, n - len(picked))]
-    picked = picked[:n]
     rng.shuffle(yn)
-    picked += yn[:yesno]
+    picked = [(*c, False) for c in picked[:n]] + [(*c, True) for c in yn[:yesno]]
     hits, _ = retr.retrieve(bm25s.tokenize([c[0] for c in picked], stopwords="en",
                                            show_progress=False),
                             k=negatives + 20, show_progress=False)
     out = []
-    for qi, (question, ent, i, story, pos) in enumerate(picked):
-        is_yn = qi >= len(picked) - len(yn[:yesno])
+    for qi, (question, ent, i, story, pos, is_yn) in enumerate(picked):
         members = {i, *story}
         same = [(j, t) for j in [i, *story] for t in sents[j] if ent not in t
                 and t not in question]
