@@ -70,6 +70,7 @@ import argparse
 import functools
 import hashlib
 import html
+import itertools
 import json
 import math
 import pickle
@@ -410,16 +411,13 @@ def wh_fronted(doc, start: int, end: int, wh: str,  # type: ignore[no-untyped-de
     subj_toks = list(subj.subtree)
     if subj.i > v.i or len(subj_toks) > 8 or any(t.i in phrase for t in subj_toks):
         return None
-    subj_text = _tokens_text(subj_toks)
     if subj.pos_ == "PRON":  # "it would cut" under "Microsoft said": the reporter's subject
         top = next((c for c in v.head.children if c.dep_ == "nsubj"), None) \
             if v.dep_ == "ccomp" else None
         if top is None or top.pos_ == "PRON" or len(list(top.subtree)) > 8:
             return None
         subj_toks = list(top.subtree)
-        subj_text = _tokens_text(subj_toks)
-    if subj_toks[0].lower_ in common | {"the", "a", "an"}:
-        subj_text = subj_text[0].lower() + subj_text[1:]  # "The company" -> "the company"
+    subj_text = _mid_question(_tokens_text(subj_toks), subj_toks[0].lower_, common)
     aux = [t for t in v.children if t.dep_ in ("aux", "auxpass") and t.i < v.i]
     neg = [t for t in v.children if t.dep_ == "neg"]
     rest = [t for t in v.subtree if t.i > v.i and t.i not in phrase and not _wh_dropped(t, v)]
@@ -440,6 +438,13 @@ def wh_fronted(doc, start: int, end: int, wh: str,  # type: ignore[no-untyped-de
                  _tokens_text(rest))
 
 
+def _mid_question(phrase: str, first: str, common: set[str] | frozenset[str]) -> str:
+    """A sentence's opening phrase as it reads after a question's first word: "The company" ->
+    "the company" (``first``, its first word in lower case, is an article or a word the corpus
+    writes in lower case), a name ("Apple") unchanged."""
+    return phrase[0].lower() + phrase[1:] if first in common | {"the", "a", "an"} else phrase
+
+
 _AUX = re.compile(r"^(?P<subj>[^,;:()]{3,60}?)\s+(?P<aux>is|are|was|were|has|have|had|will|would|"
                   r"can|could|may|might|should)\s+(?P<rest>[^,;:()]{8,})")
 
@@ -458,8 +463,7 @@ def yesno_question(sentence: str, common: set[str] | frozenset[str] = frozenset(
     if (len(words) > 6 or re.search(r"\b(?:that|which|who|whom|when|if|as|said|says|and)\b", subj)
             or not subj[0].isupper()):
         return None
-    if words[0].lower() in common | {"the", "a", "an"}:
-        subj = subj[0].lower() + subj[1:]  # "The company" -> "the company", not "Apple"
+    subj = _mid_question(subj, words[0].lower(), common)
     rest = re.split(r"\s[-\u2013\u2014]+\s", m.group("rest"))[0].rstrip(".!?\"' ")
     if len(rest.split()) < 2:
         return None
@@ -520,11 +524,7 @@ def news_cloze_groups(n: int, rng: random.Random, negatives: int = 7,
 
         flat_vecs = OnnxEmbedder(resolve_model("all-MiniLM-L6-v2")).embed_documents(
             [t for _, t in flat])
-        at, row = {}, 0
-        for i, ss in enumerate(sents):
-            for k in range(len(ss)):
-                at[i, k] = row
-                row += 1
+        first = list(itertools.accumulate((len(ss) for ss in sents), initial=0))  # i's row
     # (cloze question, answer, asking summary, its story, [(summary, positive sentence)],
     #  (sentence, start, end, wh-word) for wh-fronting; None for yes/no questions)
     cands = []
@@ -535,7 +535,7 @@ def news_cloze_groups(n: int, rng: random.Random, negatives: int = 7,
             continue
         for si, (sent, ws) in enumerate(zip(sents[i], words[i])):
             yq = yesno_question(sent, common) if yesno else None
-            others = [(j, t, wt, float(flat_vecs[at[i, si]] @ flat_vecs[at[j, k]])
+            others = [(j, t, wt, float(flat_vecs[first[i] + si] @ flat_vecs[first[j] + k])
                        if paraphrase else 0.0)
                       for j in story for k, (t, wt) in enumerate(zip(sents[j], words[j]))]
             for s, e, ent, wh in cloze_entities(sent, common):
@@ -548,11 +548,10 @@ def news_cloze_groups(n: int, rng: random.Random, negatives: int = 7,
                     yn.append((yq, ent, i, story, pos, None))
                     yq = None  # one yes/no question a sentence
     rng.shuffle(cands)
-    front: dict[tuple, str] = {}  # (summary, sentence, start) -> the fronted question
+    front: dict[tuple, str] = {}  # (sentence, start, end, wh-word) -> the fronted question
     if wh_front and wh_first:
-        front = {(c[2], c[5][0], c[5][1]): q
-                 for c, q in zip(cands, fronted_questions(cands, common)) if q != c[0]}
-        cands.sort(key=lambda c: (c[2], c[5][0], c[5][1]) not in front)  # stable: fronted first
+        front = {c[5]: q for c, q in zip(cands, fronted_questions(cands, common)) if q != c[0]}
+        cands.sort(key=lambda c: c[5] not in front)  # stable: fronted first
     seen: set[int] = set()
     picked = []
     for c in cands:  # one question per summary first, then the rest
@@ -567,7 +566,7 @@ def news_cloze_groups(n: int, rng: random.Random, negatives: int = 7,
                             k=negatives + 20, show_progress=False)
     asked = [c[0] for c in picked]
     if wh_front and wh_first:
-        asked = [front.get((c[2], c[5][0], c[5][1]), c[0]) if c[5] else c[0] for c in picked]
+        asked = [front.get(c[5], c[0]) for c in picked]
     elif wh_front:
         asked = fronted_questions(picked, common)
     out = []
