@@ -237,3 +237,32 @@ def test_an_abstention_head_starts_from_the_ranking_one(tr, tmp_path: Path) -> N
         single, double = one.eval()(*args), two.eval()(*args)
     assert single.shape == (1,) and double.shape == (1, 2)
     assert torch.allclose(double[:, 0], single) and torch.allclose(double[:, 1], single)
+
+
+def test_next_sentence_negative_reads_the_answer_as_its_context(tr) -> None:  # type: ignore[no-untyped-def]
+    """--next-negatives: the sentence after the answer's, with the answer's sentence as the one
+    before, leads the group as a negative; none where the answer's sentence ends the paragraph
+    or the next one also holds the answer."""
+    context = ("The bridge opened in 1932. It cost four million pounds to build. "
+               "Engineers praised its steel arch.")
+    paragraphs = {"000_0001": (0, context, "Harbour Bridge")}
+    R = tr.ReaderInput
+
+    def group(items: list[tuple[str, int]]):  # type: ignore[no-untyped-def]
+        return tr.Group("q1", "How much did the bridge cost?", [R(t, "", "Harbour Bridge")
+                        for t, _ in items], [y for _, y in items], True, "squad",
+                        feat_scores=[0.5] * len(items))
+
+    g = group([("It cost four million pounds to build.", 1),
+               ("Engineers praised its steel arch.", 0), ("The bridge opened in 1932.", 0)])
+    assert tr.add_next_negative(g, paragraphs, "000_0001", ["four million pounds"])
+    assert g.items[0] == R("Engineers praised its steel arch.",
+                           "It cost four million pounds to build.", "Harbour Bridge")
+    assert g.labels == [0, 1, 0]  # the bare copy of the next sentence replaced, not doubled
+    assert [it.sentence for it in g.items].count("Engineers praised its steel arch.") == 1
+    assert tr.sample_group(g, random.Random(0), 1)[1][0] in (g.items[0], g.items[1])
+    last = group([("Engineers praised its steel arch.", 0)])
+    assert not tr.add_next_negative(last, paragraphs, "000_0001", ["steel arch"])
+    paragraphs["000_0002"] = (0, "Tolls paid for the bridge. The bridge was paid off in 1988.",
+                              "Harbour Bridge")
+    assert not tr.add_next_negative(group([("x", 0)]), paragraphs, "000_0002", ["bridge"])

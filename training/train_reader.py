@@ -187,6 +187,31 @@ def add_missing_positive(g: Group, paragraphs: dict, record: str, answers: list[
             return
 
 
+def add_next_negative(g: Group, paragraphs: dict, record: str, answers: list[str]) -> bool:
+    """Training only (--next-negatives, with --context title+before): the sentence after the
+    answer's, read with the answer's sentence as its sentence before, becomes the group's
+    first (always sampled) negative, so the answer's words in the context do not make the
+    candidate the answer. False when the answer's sentence ends its paragraph."""
+    from askcorpus.corpus.sentences import sentence_spans
+
+    _, context, title = paragraphs[record]
+    spans = sentence_spans(context)
+    for i, (s, e) in enumerate(spans):
+        if not answer_hit([context[s:e]], answers, 1):
+            continue
+        if i + 1 >= len(spans) or "\n" in context[e:spans[i + 1][0]]:
+            return False
+        nxt = context[spans[i + 1][0]:spans[i + 1][1]]
+        if answer_hit([nxt], answers, 1):
+            return False
+        keep = [j for j, it in enumerate(g.items) if it.sentence != nxt]
+        g.items = [ReaderInput(nxt, context[s:e], title)] + [g.items[j] for j in keep]
+        g.labels = [0] + [g.labels[j] for j in keep]
+        g.feat_scores = None  # a training group's are never read (add_missing_positive)
+        return True
+    return False
+
+
 def _ag_clean(text: str) -> str:
     text = html.unescape(re.sub(r"\s?#(\d+);", r"&#\1;", text.replace("quot;", '"')))
     text = re.sub(r"<[^>]*>|&lt;.*?&gt;", " ", text)
@@ -1045,6 +1070,9 @@ def main() -> None:
     ap.add_argument("--cloze-swaps", type=int, default=0,
                     help="at most this many near-topic questions without an answer, made from "
                          "the cloze questions by swapping a name or number (with --news-cloze)")
+    ap.add_argument("--next-negatives", action="store_true",
+                    help="with --context title+before: the sentence after each SQuAD answer, "
+                         "read with the answer as its sentence before, is always a negative")
     ap.add_argument("--abstain-head", action="store_true",
                     help="a second output learns the pointwise (answers or not) loss, the "
                          "ranking output the listwise one only; exported to OUT/abstain")
@@ -1067,6 +1095,9 @@ def main() -> None:
     if not 0 <= args.paraphrase < 1:
         ap.error(f"--paraphrase is a cosine between 0 and 1 (0.55 was tried), not "
                  f"{args.paraphrase}")
+    if args.next_negatives and args.context != "title+before":
+        ap.error("--next-negatives teaches a reader that reads the sentence before: give "
+                 "--context title+before too")
     if args.wh_first and not args.wh_front:
         ap.error("--wh-first picks the questions --wh-front fronts: give --wh-front too")
     if args.abstain_head and (args.ship or not args.pointwise):
@@ -1095,10 +1126,13 @@ def main() -> None:
         g.article = q_article.get(g.qid, -1)
     train_groups = [g for g in squad + ooc if g.article not in hold]
     squad_q = {r["q"].id: r["q"] for r in pools["squad"]}
+    n_next = 0
     for g in train_groups:
         if g.source == "squad":
             q = squad_q[g.qid]
             add_missing_positive(g, paragraphs, q.sources[0], list(q.answers))
+            if args.next_negatives:
+                n_next += add_next_negative(g, paragraphs, q.sources[0], list(q.answers))
     pos_groups = [g for g in train_groups if g.answerable and 1 in g.labels]
     null_groups = [g for g in train_groups if not g.answerable]
     rng.shuffle(null_groups)
@@ -1113,7 +1147,7 @@ def main() -> None:
     n_yn = sum(g.source == "news_yesno" for g in cloze)
     print(f"training groups: {len(pos_groups)} answerable, {len(null_groups)} without an answer, "
           f"{len(news)} news headlines, {len(cloze) - n_yn} news cloze questions, {n_yn} yes/no, "
-          f"{len(swaps)} swapped (no answer) "
+          f"{len(swaps)} swapped (no answer), {n_next} next-sentence negatives "
           f"(held-out articles: {sorted(hold) or 'none'})", flush=True)
 
     dev: dict[str, list[Group]] = {}
@@ -1169,7 +1203,8 @@ def main() -> None:
             "groups": {"answerable": len(pos_groups), "without_answer": len(null_groups),
                        "news": len(news), "news_cloze": len(cloze) - n_yn,
                        "news_yesno": n_yn, "cloze_swaps": len(swaps),
-                       "news_wh_fronted": sum(g.fronted for g in cloze)},
+                       "news_wh_fronted": sum(g.fronted for g in cloze),
+                       "next_negatives": n_next},
             "first_stage": first_stage(args.init),
             "metrics": {"torch": final, "int8": int8}}
     (args.out / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
@@ -1195,7 +1230,8 @@ def _command(a: dict, context: str, init: str | None = None, out: str = "OUT") -
     extra = "".join(f" --{k.replace('_', '-')} {a[k]}" for k in
                     ("news_groups", "news_cloze", "news_yesno", "cloze_swaps", "paraphrase")
                     if a.get(k))
-    extra += "".join(f" --{k.replace('_', '-')}" for k in ("wh_front", "wh_first") if a.get(k))
+    extra += "".join(f" --{k.replace('_', '-')}" for k in ("wh_front", "wh_first", "next_negatives")
+                     if a.get(k))
     return (f"python training/train_reader.py --pools POOLS --holdout {a['holdout']} --out {out}\n"
             f"        --epochs {a['epochs']} --null-groups {a['null_groups']} "
             f"--negatives {a['negatives']}\n"

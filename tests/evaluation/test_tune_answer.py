@@ -101,3 +101,29 @@ def test_compare_two_caches_question_by_question(real_index, tmp_path: Path) -> 
     assert bad.returncode == 1 and "hold different seed questions" in bad.stderr
     empty = _tune("compare", str(tmp_path / "nothing"), "--cache", str(cache))
     assert empty.returncode == 1 and "no cached pools" in empty.stderr
+
+
+def test_reader_fusion_ways() -> None:
+    """benchmarks/reader_fusion.py: `prob` is the product's own ranking; `logit` and `zscore`
+    rank the unread candidates below the read ones when the reader outweighs the features."""
+    from dataclasses import replace
+
+    from reader_fusion import fused
+
+    from askcorpus.answer.candidates import FEATURES, AnswerSettings, Candidates, rank
+
+    c = Candidates(question="q", qtype="other", keys=[("d", i) for i in range(4)])
+    c.feats = np.asarray([[0.9, 0.5, 0, 0, 0.6, 0, 0], [0.5, 0.1, 0, 0, 0.6, 0, 0],
+                          [0.4, 0.2, 0, 0, 0.6, 0, 0], [0.95, 0.6, 0, 0, 0.6, 0, 0]],
+                         np.float32)
+    assert len(FEATURES) == c.feats.shape[1]
+    c.reader = np.asarray([-3.0, 4.0, 1.0, np.nan], np.float32)
+    cfg = AnswerSettings()
+    fw = cfg.reader_weights
+    assert fused("prob", 0.7, fw)(c, cfg) == pytest.approx(
+        rank(c, replace(cfg, reader_weight=0.7)))
+    for way in ("logit", "zscore"):
+        scores = fused(way, 20.0, fw)(c, cfg)
+        assert list(np.argsort(-scores)) == [1, 2, 0, 3], way
+        plain = fused(way, 0.0, fw)(c, cfg)
+        assert int(np.argmax(plain)) == 3, way  # weight 0: the features alone
