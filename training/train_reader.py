@@ -191,7 +191,9 @@ def add_next_negative(g: Group, paragraphs: dict, record: str, answers: list[str
     """Training only (--next-negatives, with --context title+before): the sentence after the
     answer's, read with the answer's sentence as its sentence before, becomes the group's
     first (always sampled) negative, so the answer's words in the context do not make the
-    candidate the answer. False when the answer's sentence ends its paragraph."""
+    candidate the answer. False (the group unchanged) when no sentence of the paragraph holds
+    the answer, when the answer's sentence ends its paragraph, or when the next one holds the
+    answer too."""
     from askcorpus.corpus.sentences import sentence_spans
 
     _, context, title = paragraphs[record]
