@@ -88,7 +88,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from askcorpus.answer.candidates import reader_inputs  # noqa: E402
+from askcorpus.answer.candidates import reader_inputs, sentence_before  # noqa: E402
 from askcorpus.answer.compose import AnswerSettings, rank  # noqa: E402
 from askcorpus.answer.reader import MODEL_FILE, READER_DIR, ReaderInput, encode_pairs  # noqa: E402
 from askcorpus.evaluation.benchmarks import squad_question_articles  # noqa: E402
@@ -169,22 +169,30 @@ def groups_from(name: str, rows: list[dict], cfg: AnswerSettings, paragraphs: di
     return out
 
 
-def add_missing_positive(g: Group, paragraphs: dict, record: str, answers: list[str]) -> None:
-    """Training only: when retrieval missed the gold sentence, put it in the group."""
+def answer_sentence(context: str, answers: list[str]
+                    ) -> tuple[list[tuple[int, int]], int] | None:
+    """The paragraph's sentence spans and the index of the first that holds an answer (None
+    when none does)."""
     from askcorpus.corpus.sentences import sentence_spans
 
-    if 1 in g.labels or not answers:
-        return
-    _, context, title = paragraphs[record]
     spans = sentence_spans(context)
     for i, (s, e) in enumerate(spans):
         if answer_hit([context[s:e]], answers, 1):
-            before = ""
-            if WITH_BEFORE and i and "\n" not in context[spans[i - 1][1]:s]:
-                before = context[spans[i - 1][0]:spans[i - 1][1]]
-            g.items.append(ReaderInput(context[s:e], before, title))
-            g.labels.append(1)
-            return
+            return spans, i
+    return None
+
+
+def add_missing_positive(g: Group, paragraphs: dict, record: str, answers: list[str]) -> None:
+    """Training only: when retrieval missed the gold sentence, put it in the group."""
+    if 1 in g.labels or not answers:
+        return
+    _, context, title = paragraphs[record]
+    if (found := answer_sentence(context, answers)) is None:
+        return
+    spans, i = found
+    before = sentence_before(context, spans, i) if WITH_BEFORE else ""
+    g.items.append(ReaderInput(context[spans[i][0]:spans[i][1]], before, title))
+    g.labels.append(1)
 
 
 def add_next_negative(g: Group, paragraphs: dict, record: str, answers: list[str]) -> bool:
@@ -194,24 +202,22 @@ def add_next_negative(g: Group, paragraphs: dict, record: str, answers: list[str
     candidate the answer. False (the group unchanged) when no sentence of the paragraph holds
     the answer, when the answer's sentence ends its paragraph, or when the next one holds the
     answer too."""
-    from askcorpus.corpus.sentences import sentence_spans
-
     _, context, title = paragraphs[record]
-    spans = sentence_spans(context)
-    for i, (s, e) in enumerate(spans):
-        if not answer_hit([context[s:e]], answers, 1):
-            continue
-        if i + 1 >= len(spans) or "\n" in context[e:spans[i + 1][0]]:
-            return False
-        nxt = context[spans[i + 1][0]:spans[i + 1][1]]
-        if answer_hit([nxt], answers, 1):
-            return False
-        keep = [j for j, it in enumerate(g.items) if it.sentence != nxt]
-        g.items = [ReaderInput(nxt, context[s:e], title)] + [g.items[j] for j in keep]
-        g.labels = [0] + [g.labels[j] for j in keep]
-        g.feat_scores = None  # a training group's are never read (add_missing_positive)
-        return True
-    return False
+    if (found := answer_sentence(context, answers)) is None:
+        return False
+    spans, i = found
+    # the next sentence has the answer's as its sentence before only in the same paragraph
+    before = sentence_before(context, spans, i + 1) if i + 1 < len(spans) else ""
+    if not before:
+        return False
+    nxt = context[spans[i + 1][0]:spans[i + 1][1]]
+    if answer_hit([nxt], answers, 1):
+        return False
+    keep = [j for j, it in enumerate(g.items) if it.sentence != nxt]
+    g.items = [ReaderInput(nxt, before, title)] + [g.items[j] for j in keep]
+    g.labels = [0] + [g.labels[j] for j in keep]
+    g.feat_scores = None  # a training group's are never read (add_missing_positive)
+    return True
 
 
 def _ag_clean(text: str) -> str:
