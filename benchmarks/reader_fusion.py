@@ -96,8 +96,8 @@ def main() -> None:
         best: tuple[float, str] = (-1.0, "")
         for w, cos, lex in itertools.product(WAYS[way], [0.35, 0.7], [0.175, 0.35]):
             fw = dict(zip(FEATURES, base.weights)) | {"cos": cos, "lex": lex}
-            tune_answer.rank = fused(way, w, tuple(fw[f] for f in FEATURES))
-            m = {n: tune_answer.answer_at(rows, base) for n, rows in shown.items()}
+            ranker = fused(way, w, tuple(fw[f] for f in FEATURES))
+            m = {n: tune_answer.answer_at(rows, base, ranker=ranker) for n, rows in shown.items()}
             fit = sum(m[n]["answer@1"] + m[n]["answer@3"] for n in fit_names)
             line = (f"{way:7s} {w:5.2f} {cos:5.2f} {lex:6.3f} {fit:6.3f}  " + "  ".join(
                 f"{m[n]['answer@1']:7.3f} / {m[n]['answer@3']:.3f}" for n in shown))
@@ -105,7 +105,6 @@ def main() -> None:
             if fit > best[0]:
                 best = (fit, line)
         print(f"best {best[1]}", flush=True)
-    tune_answer.rank = product_rank
 
 
 if __name__ == "__main__":

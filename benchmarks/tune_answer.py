@@ -225,7 +225,9 @@ def keep_articles(sets: dict[str, list[dict]], articles: str, squad: Path) -> No
             sets[name] = [r for r in sets[name] if of.get(r["q"].id) in keep]
 
 
-def answer_at(rows: list[dict], cfg: AnswerSettings, ks=(1, 3)) -> dict[str, float]:
+def answer_at(rows: list[dict], cfg: AnswerSettings, ks=(1, 3),
+              ranker: Callable = rank) -> dict[str, float]:
+    """answer@k of the quotes ``ranker`` (askcorpus's ``rank`` unless another is tried) picks."""
     hits = {k: 0 for k in ks}
     n = 0
     for r in rows:
@@ -234,7 +236,7 @@ def answer_at(rows: list[dict], cfg: AnswerSettings, ks=(1, 3)) -> dict[str, flo
             n += q.answerable
             continue
         n += 1
-        quotes = select_quotes(c, rank(c, cfg), _Infos(), max(ks), cfg)  # type: ignore[arg-type]
+        quotes = select_quotes(c, ranker(c, cfg), _Infos(), max(ks), cfg)  # type: ignore[arg-type]
         texts = [x.text for x in quotes]
         for k in ks:
             hits[k] += answer_hit(texts, q.answers, k)
