@@ -72,7 +72,9 @@ from askcorpus.types import DocInfo
 CACHE = Path(".cache/tune")
 # the sets `search` fits the ranking weights and the abstention model on; any other pool in the
 # cache (`collect --questions FILE --index DIR --name NAME`) is measured with them, never fit on
-FIT_SETS = ("seed", "squad", "seed_ooc", "squad_ooc")
+FIT_SETS = ("seed", "squad", "seed_ooc", "squad_ooc", "news_fit")
+# pools only the reader trains on (training/data's train split): neither read nor fit nor measured
+TRAIN_ONLY = ("news_train",)
 
 
 class _Infos:
@@ -83,7 +85,8 @@ class _Infos:
 def collect(args: argparse.Namespace) -> None:
     from askcorpus.evaluation.datasets import prepare_squad
 
-    if args.name and args.name in FIT_SETS and args.name != ("squad" if args.squad else "seed"):
+    taken = {"seed_ooc", "squad_ooc", "seed" if args.squad else "squad"}
+    if args.name in taken:
         sys.exit(f"collect: --name {args.name} would overwrite the pool of another set")
     force_offline()
     base = Settings.from_env()
@@ -190,6 +193,8 @@ def read(args: argparse.Namespace) -> None:
     cfg = AnswerSettings(reader_read=args.read)
     args.out.mkdir(parents=True, exist_ok=True)
     for p in sorted(CACHE.glob("*.pkl")):
+        if p.stem in TRAIN_ONLY:
+            continue
         rows = pickle.loads(p.read_bytes())
         for r in rows:
             c = r["cands"]
@@ -315,7 +320,8 @@ def tradeoff(rows: list[dict], cfg: AnswerSettings, w: np.ndarray, thr: float,
 def load_sets(folder: Path, articles: str, squad: Path
               ) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
     """The cached pools of ``folder``: (the four fit sets, every other one: measured only)."""
-    every = {p.stem: pickle.loads(p.read_bytes()) for p in sorted(folder.glob("*.pkl"))}
+    every = {p.stem: pickle.loads(p.read_bytes()) for p in sorted(folder.glob("*.pkl"))
+             if p.stem not in TRAIN_ONLY}
     if not every:
         sys.exit(f"{folder}: no cached pools (*.pkl) there: run `collect` (and `read`) first")
     keep_articles(every, articles, squad)

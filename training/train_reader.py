@@ -117,7 +117,7 @@ class Group:
 # -- candidate pools -> groups ------------------------------------------------------------
 def load_pools(folder: Path) -> dict[str, list[dict]]:
     out = {}
-    for name in ("seed", "squad", "seed_ooc", "squad_ooc"):
+    for name in ("seed", "squad", "seed_ooc", "squad_ooc", "news_train", "news_fit", "news_dev"):
         p = folder / f"{name}.pkl"
         if p.exists():
             out[name] = pickle.loads(p.read_bytes())
@@ -166,6 +166,69 @@ def groups_from(name: str, rows: list[dict], cfg: AnswerSettings, paragraphs: di
         source = name if name != "squad" or q.answerable else "squad_unans"
         out.append(Group(q.id, c.question, items, labels, bool(q.answerable), source, article,
                          [float(scores[j]) for j in order]))
+    return out
+
+
+def load_written(folder: Path) -> tuple[dict[str, dict], dict]:
+    """The written question set (training/data/questions.*.jsonl) by id, and its articles."""
+    sys.path.insert(0, str(ROOT / "training" / "data"))
+    from news_articles import all_articles
+
+    recs = {}
+    for p in sorted(folder.glob("questions.*.jsonl")):
+        for line in p.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                r = json.loads(line)
+                recs[r["id"]] = r
+    return recs, all_articles()
+
+
+def written_groups(name: str, rows: list[dict], cfg: AnswerSettings, recs: dict[str, dict],
+                   articles: dict, missing: bool = False, read: int | None = READ
+                   ) -> list[Group]:
+    """Groups of the written questions' pools: a candidate is the answer when it is in the
+    question's article and covers the answer's offsets; one elsewhere that holds the answer
+    string is ambiguous (-1). With ``missing`` (training only) the answer's sentence joins a
+    group whose retrieval missed it."""
+    out = []
+    for r in rows:
+        q, c = r["q"], r["cands"]
+        rec = recs.get(q.id)
+        if rec is None or not c.keys:
+            continue
+        scores = rank(c, cfg)
+        order = list(np.argsort(-scores, kind="stable"))[:read]
+        items = reader_inputs(c, order)
+        if not WITH_BEFORE:
+            items = [ReaderInput(it.sentence, "", it.title) for it in items]
+        art = articles[rec["sources"][0]] if q.answerable else None
+        labels = []
+        for j in order:
+            doc, text = c.keys[j][0], c.texts[j]
+            s, e = c.spans[j]
+            if art is None:
+                labels.append(0)
+            elif (c.doc_sents[doc][0] == art.text and s < rec["answer_end"]
+                  and e > rec["answer_start"]):
+                labels.append(1)
+            elif answer_hit([text], q.answers, 1):
+                labels.append(-1)
+            else:
+                labels.append(0)
+        if missing and art is not None and 1 not in labels:
+            from askcorpus.corpus.sentences import sentence_spans
+
+            spans = sentence_spans(art.text)
+            i = next((k for k, (s, e) in enumerate(spans)
+                      if s < rec["answer_end"] and e > rec["answer_start"]), None)
+            if i is not None:
+                before = sentence_before(art.text, spans, i) if WITH_BEFORE else ""
+                items.append(ReaderInput(art.text[spans[i][0]:spans[i][1]], before,
+                                         " ".join(art.title.split())))
+                labels.append(1)
+        out.append(Group(q.id, c.question, items, labels, bool(q.answerable), name, -1,
+                         [float(scores[j]) for j in order] + [min(scores)] * (len(items)
+                                                                              - len(order))))
     return out
 
 
@@ -1084,6 +1147,12 @@ def main() -> None:
     ap.add_argument("--abstain-head", action="store_true",
                     help="a second output learns the pointwise (answers or not) loss, the "
                          "ranking output the listwise one only; exported to OUT/abstain")
+    ap.add_argument("--questions", type=Path,
+                    help="the written question set (training/data): its train pool's groups "
+                         "join the training groups, its fit and dev pools are measured")
+    ap.add_argument("--written-null", type=int, default=0,
+                    help="unanswerable written questions (train split) as groups without an "
+                         "answer")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--ship", action="store_true",
@@ -1151,7 +1220,19 @@ def main() -> None:
                                paraphrase=args.paraphrase)
              if args.news_cloze else [])
     swaps = cloze_swaps([g for g in cloze if g.source == "news_cloze"], rng)[:args.cloze_swaps]
-    groups = pos_groups + null_groups + news + cloze + swaps
+    written: list[Group] = []
+    recs: dict[str, dict] = {}
+    if args.questions:
+        recs, articles = load_written(args.questions)
+        written = written_groups("news_train", pools.get("news_train", []), cfg, recs, articles,
+                                 missing=True)
+        w_null = [g for g in written if not g.answerable]
+        rng.shuffle(w_null)
+        written = [g for g in written if g.answerable and 1 in g.labels] + w_null[
+            :args.written_null]
+    groups = pos_groups + null_groups + news + cloze + swaps + written
+    print(f"written questions: {sum(g.answerable for g in written)} answerable, "
+          f"{sum(not g.answerable for g in written)} without an answer", flush=True)
     n_yn = sum(g.source == "news_yesno" for g in cloze)
     print(f"training groups: {len(pos_groups)} answerable, {len(null_groups)} without an answer, "
           f"{len(news)} news headlines, {len(cloze) - n_yn} news cloze questions, {n_yn} yes/no, "
@@ -1166,6 +1247,9 @@ def main() -> None:
         dev["seed"] = groups_from("seed", pools["seed"], cfg, paragraphs)
     if "seed_ooc" in pools:
         dev["seed_ooc"] = groups_from("seed_ooc", pools["seed_ooc"], cfg, paragraphs)
+    if args.questions:
+        for name in ("news_fit", "news_dev"):
+            dev[name] = written_groups(name, pools.get(name, []), cfg, recs, articles)
     dev = {k: v for k, v in dev.items() if v}
 
     tok = tokenizer()
@@ -1212,7 +1296,9 @@ def main() -> None:
                        "news": len(news), "news_cloze": len(cloze) - n_yn,
                        "news_yesno": n_yn, "cloze_swaps": len(swaps),
                        "news_wh_fronted": sum(g.fronted for g in cloze),
-                       "next_negatives": n_next},
+                       "next_negatives": n_next,
+                       "written": sum(g.answerable for g in written),
+                       "written_without_answer": sum(not g.answerable for g in written)},
             "first_stage": first_stage(args.init),
             "metrics": {"torch": final, "int8": int8}}
     (args.out / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
