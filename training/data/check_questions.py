@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from news_articles import Article, all_articles, excluded_keys, split_of  # noqa: E402
+from news_articles import Article, all_articles, excluded_keys, split_of
 
 KINDS = ("who", "what", "when", "where", "how many", "how much", "which", "why", "how", "yes/no")
 CONTEXTS = ("none", "headline", "neighbour")
@@ -137,10 +137,10 @@ def check_line(n: int, raw: dict, arts: dict[str, Article], skip: set[str]) -> C
         errs.append(f"context {context!r} not one of {', '.join(CONTEXTS)}")
     ev = find(a.text, evidence)
     if ev is None:
-        return Checked(n, None, tuple(errs + ["evidence not verbatim in the article"]))
+        return Checked(n, None, (*errs, "evidence not verbatim in the article"))
     ans = find(a.text, answer, ev[0], ev[1])
     if ans is None:
-        return Checked(n, None, tuple(errs + ["answer not verbatim inside the evidence"]))
+        return Checked(n, None, (*errs, "answer not verbatim inside the evidence"))
     if len(answer.split()) > 25:
         errs.append("answer longer than 25 words")
     sents = sentences_of(a.text, ev)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from news_articles import batch_markdown, select  # noqa: E402
+from news_articles import batch_markdown, select
 
 
 def main() -> None:

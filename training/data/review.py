@@ -25,9 +25,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from assemble import assemble  # noqa: E402
-from check_questions import find  # noqa: E402
-from news_articles import all_articles, shown  # noqa: E402
+from assemble import assemble
+from check_questions import find
+from news_articles import Article, all_articles, shown
 
 BLIND_SHARE = 0.10
 PER_FILE = 60  # questions per reader's file
@@ -35,7 +35,7 @@ PASSAGES = 5  # retrieved passages (from distinct articles) shown per unanswerab
 
 
 def _records(batches: Path) -> list[dict]:
-    kept, _ = assemble(sorted(batches.glob("batch_*.jsonl")), {})
+    kept, _ = assemble(sorted(batches.glob("batch_*.jsonl")), {}, unreviewed=True)
     return kept
 
 
@@ -44,6 +44,11 @@ def _write(out: Path, stem: str, parts: list[str], ids: list[list[str]]) -> None
     for n, (text, chunk) in enumerate(zip(parts, ids)):
         (out / f"{stem}_{n:03d}.md").write_text(text, encoding="utf-8")
         (out / f"{stem}_{n:03d}.ids").write_text("\n".join(chunk) + "\n", encoding="utf-8")
+
+
+def _blind_entry(r: dict, a: Article) -> str:
+    return (f"## {r['id']}\nQuestion: {r['question']}\n\nArticle {a.key} (headline: "
+            f"{' '.join(a.title.split())}):\n{shown(a)}\n")
 
 
 def blind(args: argparse.Namespace) -> None:
@@ -57,9 +62,7 @@ def blind(args: argparse.Namespace) -> None:
     parts, ids = [], []
     for b in range(0, len(sample), PER_FILE):
         chunk = sample[b:b + PER_FILE]
-        text = "\n".join(f"## {r['id']}\nQuestion: {r['question']}\n\nArticle "
-                         f"{r['sources'][0]} (headline: {' '.join(arts[r['sources'][0]].title.split())})"
-                         f":\n{shown(arts[r['sources'][0]])}\n" for r in chunk)
+        text = "\n".join(_blind_entry(r, arts[r["sources"][0]]) for r in chunk)
         parts.append(text)
         ids.append([r["id"] for r in chunk])
     _write(args.out, f"blind{start:02d}", parts, ids)
@@ -121,6 +124,7 @@ def score(args: argparse.Namespace) -> None:
     arts = all_articles()
     out: list[dict] = []
     agree = n_blind = answered = n_unans = 0
+    f1s: list[float] = []
     for p in sorted(args.out.glob("blind*.answers.jsonl")):
         for line in p.read_text(encoding="utf-8").splitlines():
             if not line.strip():
@@ -136,6 +140,7 @@ def score(args: argparse.Namespace) -> None:
                 given != "NOT IN ARTICLE" and f1(given, r["answers"][0]) >= 0.5)
             n_blind += 1
             agree += ok
+            f1s.append(f1(given, r["answers"][0]) if given != "NOT IN ARTICLE" else 0.0)
             out.append({"id": r["id"], "verdict": "agree" if ok else "disagree",
                         "reader_answer": given})
     for p in sorted(args.out.glob("unans*.answers.jsonl")):
@@ -152,7 +157,10 @@ def score(args: argparse.Namespace) -> None:
                         "where": a.get("where"), "quote": a.get("quote")})
     (args.out / "verdicts.jsonl").write_text(
         "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in out), encoding="utf-8")
-    print(f"blind re-answers: {agree}/{n_blind} agree ({agree / max(1, n_blind):.3f}); "
+    exact = sum(x == 1.0 for x in f1s)
+    print(f"blind re-answers: {agree}/{n_blind} agree ({agree / max(1, n_blind):.3f}; "
+          f"exact match {exact / max(1, n_blind):.3f}, mean word F1 "
+          f"{sum(f1s) / max(1, n_blind):.3f}); "
           f"unanswerable: {answered}/{n_unans} found answered ({answered / max(1, n_unans):.3f})")
 
 
