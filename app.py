@@ -1,7 +1,7 @@
 """Start the askcorpus web chat.
 
     python app.py [--corpus corpus/] [--index index/] [--host 127.0.0.1] [--port 7860]
-                  [--mcp] [--watch] [--read-only]
+                  [--mcp] [--watch] [--read-only] [--allowed-host NAME]
 
 Builds the index in the background when it is missing or stale (progress shows in the page),
 then serves the chat. Any --host other than loopback requires ASKCORPUS_AUTH or
@@ -38,6 +38,10 @@ def main(argv: list[str] | None = None) -> int:
                              "removed")
     parser.add_argument("--read-only", action="store_true",
                         help="the page cannot add or remove articles (always so with --store)")
+    parser.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
+                        help="also answer requests addressed to this host name (a reverse "
+                             "proxy's, a LAN name); loopback names and the bound address "
+                             "always are; repeatable")
     args = parser.parse_args(argv)
 
     from askcorpus.config import Settings
@@ -47,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         serve(Settings.from_env(corpus=args.corpus, index=args.index, store=args.store),
               host=args.host, port=args.port, mcp=args.mcp, watch=args.watch,
-              read_only=args.read_only)
+              read_only=args.read_only, allowed_hosts=args.allowed_host)
     except AskCorpusError as e:
         print(f"error: {e}", file=sys.stderr)
         return e.exit_code

@@ -67,6 +67,9 @@ def test_info(real_index: Settings) -> None:
     assert "5 documents" in r.output and "all-MiniLM-L6-v2" in r.output
     data = json.loads(_run("info", "--index", str(real_index.index), "--json").output)
     assert data["model"]["dim"] == 384 and len(data["documents"]) == 5
+    assert "nexisuni" in r.output and ".pdf" in r.output  # the formats it reads
+    names = {f["name"] for f in data["formats"]}
+    assert {"txt", "html", "pdf", "docx", "rtf", "eml", "mbox", "lexisnexis", "factiva"} <= names
 
 
 @pytest.mark.parametrize("args, message", [
@@ -167,3 +170,26 @@ def test_ask_markdown(real_index: Settings) -> None:
     assert r.exit_code == 3 and "**No article in the corpus answers this.**" in r.output
     r = _run("ask", NK, *index, "--json", "--format", "markdown")
     assert r.exit_code == 2 and "contradict" in r.output
+
+
+BYLINE = {"title": "Port strike halts grain exports", "source": "The Harbour Gazette",
+          "author": "Maria Lopez", "text": "Dock workers walked out on Monday at the port of "
+          "Constanta, halting grain exports for the first time in a decade, union leaders said."}
+
+
+def test_ask_json_markdown_and_text_carry_the_author(seed_corpus: Path, tmp_path: Path) -> None:
+    (seed_corpus / "bylines.jsonl").write_text(json.dumps(BYLINE) + "\n", encoding="utf-8")
+    index = ["--index", str(tmp_path / "ix")]
+    r = _run("index", "--corpus", str(seed_corpus), *index, "--json")
+    assert r.exit_code == 0, r.output
+    question = "Who halted grain exports at the port of Constanta?"
+    answer = json.loads(_run("ask", question, *index, "--json").output)
+    quotes = answer["quotes"] + answer["related"]
+    assert all("author" in q for q in quotes)
+    assert {q["author"] for q in quotes if q["path"] == "bylines.jsonl"} == {"Maria Lopez"}
+    assert {q["author"] for q in quotes if q["path"] != "bylines.jsonl"} <= {None}
+    md = _run("ask", question, *index, "--format", "markdown").output
+    assert "> — The Harbour Gazette · *Port strike halts grain exports* · by Maria Lopez · " \
+           "`bylines.jsonl#1`, characters" in md
+    text = _run("ask", question, *index).output
+    assert "Port strike halts grain exports · The Harbour Gazette · by Maria Lopez" in text

@@ -13,6 +13,7 @@ import click
 
 from .config import Settings, force_offline
 from .errors import AskCorpusError
+from .types import byline
 
 _CORPUS = click.option("--corpus", type=click.Path(path_type=Path), default=None,
                        help="Folder of articles [default: corpus/ or ASKCORPUS_CORPUS].")
@@ -130,9 +131,13 @@ def _print_summary(s: Any, where: str, as_json: bool) -> None:
 
 def _watch(pipeline: Any, settings: Settings, where: str, as_json: bool) -> None:
     """Update the index after each burst of changes in the corpus, until Ctrl-C."""
+    from .corpus.feeds import FeedPoller
     from .corpus.watch import changes
 
     click.echo(f"watching {settings.corpus} for changes (Ctrl-C to stop)", err=True)
+    # followed feeds are polled beside: the pages they save are changes too
+    poller = FeedPoller(Path(settings.corpus), max_bytes=int(settings.max_file_mb * 2**20),
+                        report=_feed_report).start()
     try:
         for paths in changes(settings.corpus, index=None if settings.store else settings.index):
             shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5
@@ -148,7 +153,16 @@ def _watch(pipeline: Any, settings: Settings, where: str, as_json: bool) -> None
         pass
     except AskCorpusError as e:
         _fail(e)
+    finally:
+        poller.stop(timeout=0)
     click.echo("stopped watching", err=True)
+
+
+def _feed_report(report: Any) -> None:
+    for name, title in report.saved:
+        click.echo(f"feed item saved: {name}: {title[:80]}", err=True)
+    for line in report.errors:
+        click.echo(f"feed error (tried again next poll): {line}", err=True)
 
 
 # ------------------------------------------------------------------------------ ask
@@ -166,7 +180,8 @@ def _print_answer(answer: dict[str, Any]) -> None:
         body = textwrap.fill(f"“{q['text']}”", width=width, initial_indent=f"[{n}] ",
                              subsequent_indent="    ")
         click.echo(body)
-        where = " · ".join(x for x in (q["title"], q.get("outlet"), q.get("date")) if x)
+        by = byline(q["author"]) if q.get("author") else None
+        where = " · ".join(x for x in (q["title"], q.get("outlet"), by, q.get("date")) if x)
         rec = f"#{q['record']}" if q.get("record") else ""
         click.secho(f"    — {where}", dim=True)
         click.secho(f"      {q['path']}{rec} [{q['start']}:{q['end']}]  score {q['score']:.3f}",
@@ -262,7 +277,8 @@ def show_cmd(article: str, index_dir: Path | None, store: str | None, at: str | 
             _fail(QuestionError(f"--at wants START:END offsets, got {at!r}"))
         if not 0 <= start <= end <= len(text):
             _fail(QuestionError(f"--at {at} is outside the article (0:{len(text)})"))
-    head = " · ".join(x for x in (doc["title"], doc.get("outlet"), doc.get("date")) if x)
+    by = byline(doc["author"]) if doc.get("author") else None
+    head = " · ".join(x for x in (doc["title"], doc.get("outlet"), by, doc.get("date")) if x)
     click.secho(head, bold=True)
     click.secho(", ".join(doc["paths"]), dim=True)
     click.echo("")
@@ -331,6 +347,7 @@ def info_cmd(index_dir: Path | None, store: str | None, as_json: bool) -> None:
         manifest["generation"] = gen_name
         manifest["reader"] = reader
         manifest["spans"] = spans
+        manifest["formats"] = _formats()
         manifest["documents"] = [{"id": k, **v} for k, v in docs.items()]
         click.echo(json.dumps(manifest, ensure_ascii=False, indent=1))
         return
@@ -366,12 +383,141 @@ def info_cmd(index_dir: Path | None, store: str | None, as_json: bool) -> None:
                    f"{str(spans['sha256'])[:12]}…): marks the answer inside each quote")
     else:
         click.echo(f"spans      off: {spans['why']}")
+    for n, f in enumerate(_formats()):
+        click.echo(f"{'formats' if n == 0 else '':10} {f['name']:13} "
+                   f"{' '.join(f['extensions']):22} {f['description']}")
     for doc_id, d in list(docs.items())[:50]:
         outlet = f" · {d['outlet']}" if d.get("outlet") else ""
         click.echo(f"  {', '.join(d['paths'])}: {d['title'][:70]}{outlet} "
                    f"({d['chunks']} chunks, {doc_id[:10]})")
     if len(docs) > 50:
         click.echo(f"  … and {len(docs) - 50} more documents (--json lists all)")
+
+
+@main.command("add")
+@click.argument("urls", nargs=-1, required=True)
+@_CORPUS
+@click.option("--timeout", type=click.FloatRange(1, 300), default=20.0, show_default=True,
+              help="Seconds to wait for each page.")
+def add_cmd(urls: tuple[str, ...], corpus: Path | None, timeout: float) -> None:
+    """Fetch web pages into the corpus folder (each saved as a file with its URL and fetch
+    time; a page already saved is not fetched again). Then run `askcorpus index`."""
+    from .corpus.fetch import FetchError, fetch, save, saved_urls
+    from .errors import CorpusError
+
+    settings = _run(lambda: _settings(corpus=corpus))
+    folder = Path(settings.corpus)
+    if not folder.is_dir():
+        _fail(CorpusError(f"corpus folder {folder} does not exist"))
+    known = saved_urls(folder)
+    refused = 0
+    for url in urls:
+        if url in known:
+            click.echo(f"kept     {known[url]}: {url} was saved already")
+            continue
+        try:
+            page = fetch(url, max_bytes=int(settings.max_file_mb * 2**20), timeout=timeout)
+            if page.final_url in known:
+                click.echo(f"kept     {known[page.final_url]}: {url} was saved already")
+                continue
+            name, doc = save(folder, page)
+        except FetchError as e:
+            refused += 1
+            click.echo(f"refused  {e}", err=True)
+            continue
+        known[page.final_url] = name
+        outlet = f" · {doc.outlet}" if doc.outlet else ""
+        click.echo(f"saved    {name}: {doc.title[:80]}{outlet}")
+    if refused:
+        sys.exit(1)
+
+
+@main.group("feeds")
+def feeds_cmd() -> None:
+    """Follow RSS / Atom / JSON feeds into the corpus folder (`feeds poll` saves new items)."""
+
+
+def _corpus_folder(corpus: Path | None) -> Path:
+    from .errors import CorpusError
+
+    folder = Path(_run(lambda: _settings(corpus=corpus)).corpus)
+    if not folder.is_dir():
+        _fail(CorpusError(f"corpus folder {folder} does not exist"))
+    return folder
+
+
+@feeds_cmd.command("add")
+@click.argument("urls", nargs=-1, required=True)
+@_CORPUS
+def feeds_add(urls: tuple[str, ...], corpus: Path | None) -> None:
+    """Follow feeds (their items are saved by the next `feeds poll`)."""
+    from .corpus import feeds
+
+    folder = _corpus_folder(corpus)
+    for url in urls:
+        added = _run(lambda url=url: feeds.add(folder, url))
+        click.echo(f"{'following' if added else 'followed already'}  {url}")
+
+
+@feeds_cmd.command("remove")
+@click.argument("urls", nargs=-1, required=True)
+@_CORPUS
+def feeds_remove(urls: tuple[str, ...], corpus: Path | None) -> None:
+    """Stop following feeds (the pages saved from them stay in the corpus)."""
+    from .corpus import feeds
+
+    folder = _corpus_folder(corpus)
+    for url in urls:
+        click.echo(f"{'removed' if feeds.remove(folder, url) else 'not followed'}  {url}")
+
+
+@feeds_cmd.command("list")
+@_CORPUS
+@click.option("--json", "as_json", is_flag=True, help="Print the feeds as JSON.")
+def feeds_list(corpus: Path | None, as_json: bool) -> None:
+    """The feeds followed, when each was last polled and its last error."""
+    from .corpus import feeds
+
+    known = feeds.feeds(_corpus_folder(corpus))
+    if as_json:
+        click.echo(json.dumps([{"url": u, "polled_at": f.get("polled_at"), "items_seen":
+                                len(f.get("seen", [])), "last_error": f.get("last_error")}
+                               for u, f in known.items()], ensure_ascii=False))
+        return
+    for url, f in known.items():
+        error = f"; last error: {f['last_error']}" if f.get("last_error") else ""
+        click.echo(f"{url}  (polled {f.get('polled_at') or 'never'}, "
+                   f"{len(f.get('seen', []))} items seen{error})")
+
+
+@feeds_cmd.command("poll")
+@_CORPUS
+@click.option("--delay", type=click.FloatRange(0, 600), default=2.0, show_default=True,
+              help="Seconds between two requests to one host.")
+@click.option("--timeout", type=click.FloatRange(1, 300), default=20.0, show_default=True,
+              help="Seconds to wait for each feed or page.")
+def feeds_poll(corpus: Path | None, delay: float, timeout: float) -> None:
+    """Fetch every feed once and save its new items' pages. Then run `askcorpus index`."""
+    from .corpus import feeds
+
+    folder = _corpus_folder(corpus)
+    settings = _run(lambda: _settings(corpus=corpus))
+    report = feeds.poll(folder, max_bytes=int(settings.max_file_mb * 2**20), timeout=timeout,
+                        delay=delay)
+    for name, title in report.saved:
+        click.echo(f"saved    {name}: {title[:80]}")
+    for line in report.errors:
+        click.echo(f"error    {line} (tried again next poll)", err=True)
+    click.echo(f"{len(report.saved)} saved, {report.skipped} seen before, "
+               f"{len(report.unchanged)} feeds unchanged, {len(report.errors)} errors")
+
+
+def _formats() -> list[dict[str, Any]]:
+    """The file formats the corpus stage reads, as the table of corpus/formats/ lists them."""
+    from .corpus.formats import FORMATS
+
+    return [{"name": f.name, "extensions": list(f.extensions), "description": f.description}
+            for f in FORMATS]
 
 
 # ------------------------------------------------------------------------------ eval
@@ -429,13 +575,18 @@ def eval_cmd(questions: Path | None, index_dir: Path | None, store: str | None, 
               help="Keep the index up to date while articles are added, changed or removed.")
 @click.option("--read-only", is_flag=True,
               help="The page cannot add or remove articles (always so with --store).")
+@click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
+              help="Also answer requests addressed to this host name (a reverse proxy's, a "
+                   "LAN name); loopback names and the bound address always are. Repeatable.")
 def serve_cmd(corpus: Path | None, index_dir: Path | None, store: str | None, host: str,
-              port: int, mcp: bool, watch: bool, read_only: bool) -> None:
+              port: int, mcp: bool, watch: bool, read_only: bool,
+              allowed_hosts: tuple[str, ...]) -> None:
     """Start the web chat (building the index first if it is missing or stale)."""
     from .web import serve
 
     _run(lambda: serve(_settings(corpus=corpus, index=index_dir, store=store), host=host,
-                       port=port, mcp=mcp, watch=watch, read_only=read_only))
+                       port=port, mcp=mcp, watch=watch, read_only=read_only,
+                       allowed_hosts=allowed_hosts))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -74,6 +74,10 @@ class Settings:
     rrf_k: int = 60
     max_file_mb: float = 20.0
     max_question_chars: int = 2000
+    # what one web upload may cost (docs/WEB.md): chunks per article, and per change (one
+    # Add: all its files together); estimated from the words before anything is embedded
+    max_article_chunks: int = 2000
+    max_change_chunks: int = 5000
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:

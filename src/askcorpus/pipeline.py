@@ -200,7 +200,7 @@ class Pipeline:
                 raise QuestionError(f"no article with id {doc_id!r} in the index")
             info = infos[doc_id]
             return {"doc_id": info.id, "title": info.title, "outlet": info.outlet,
-                    "date": info.date, "url": info.url, "path": info.path,
+                    "author": info.author, "date": info.date, "url": info.url, "path": info.path,
                     "paths": list(info.paths), "record": info.record,
                     "text": store.doc_text(doc_id)}
 

@@ -19,7 +19,7 @@ class Document:
     path: str  # path of the first copy, relative to the corpus folder, POSIX separators
     text: str  # original decoded text (JSON: the record's text field; HTML: its visible text)
     title: str
-    format: str  # txt | md | html | json | jsonl
+    format: str  # the format's name: txt | md | html | json | jsonl | pdf | docx | …
     spans: tuple[tuple[int, int], ...]  # quotable regions (page furniture excluded)
     outlet: str | None = None
     date: str | None = None
@@ -27,10 +27,19 @@ class Document:
     record: str | None = None  # which record of a JSON/JSONL file (its id or 1-based number)
     encoding: str = "utf-8"
     paths: tuple[str, ...] = ()  # every file holding this exact article (duplicates)
+    author: str | None = None  # the byline, where the file states one
+    extra: tuple[tuple[str, str], ...] = ()  # other fields the file states (length, section…)
 
     @property
     def all_paths(self) -> tuple[str, ...]:
         return self.paths or (self.path,)
+
+
+def byline(author: str) -> str:
+    """How an author is shown beside a quote: "by Maria Lopez" (a byline the file already
+    begins with "By" is kept as it is)."""
+    author = " ".join(author.split())
+    return author if author[:3].lower() == "by " else f"by {author}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,12 +56,14 @@ class DocInfo:
     record: str | None = None
     paths: tuple[str, ...] = ()
     cluster: str | None = None  # near-duplicate group (id of its first member)
+    author: str | None = None  # the byline, where the file states one
 
     @classmethod
     def of(cls, doc: Document) -> DocInfo:
         return cls(
             id=doc.id, path=doc.path, title=doc.title, format=doc.format, outlet=doc.outlet,
             date=doc.date, url=doc.url, record=doc.record, paths=doc.all_paths,
+            author=doc.author,
         )
 
 
@@ -109,6 +120,7 @@ class Quote:
             "span_end": self.span_end,
             "title": d.title,
             "outlet": d.outlet,
+            "author": d.author,
             "date": d.date,
             "url": d.url,
             "record": d.record,

@@ -86,6 +86,19 @@ def test_flags_record_date_and_links() -> None:
     assert page.count("<a href=") == 1 and 'href="https://example.org/a?b=1"' in page
 
 
+def test_the_author_is_in_the_source_line_escaped() -> None:
+    md = answer_markdown(answer([quote("x", author="Maria *Lopez*", date="2024-03-12"),
+                                 quote("y", author="By JOHN SMITH"), quote("z", author=None),
+                                 quote("w", author="  ")]))
+    sources = [plain(re.findall(r"<p>(.*?)</p>", b, re.S)[-1])
+               for b in blockquotes(render(md))]
+    assert sources[0] == ("— www.independent.co.uk · Ukraine War *Intensifies* · by Maria "
+                          "*Lopez* · 2024-03-12 · 003_40e451d91cf98c43.txt, characters 698–699")
+    assert " · By JOHN SMITH · 003_" in sources[1]  # a byline saying "By" already: as it is
+    assert all(" by " not in s.split("Intensifies*")[1] for s in sources[2:])
+    assert "by Maria \\*Lopez\\*" in md
+
+
 def test_not_answered_says_so_and_labels_the_closest_passages() -> None:
     md = answer_markdown(answer([quote("Near the topic.")], answered=False))
     assert "**No article in the corpus answers this.**" in md

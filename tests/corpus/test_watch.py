@@ -56,7 +56,7 @@ def test_a_burst_of_changes_is_one_batch_of_article_paths(tmp_path: Path) -> Non
         (corpus / "sub" / "b.md").write_text("two", encoding="utf-8")
         (corpus / "a.txt").write_text("one, again", encoding="utf-8")
         (corpus / ".hidden.txt").write_text("x", encoding="utf-8")
-        (corpus / "notes.pdf").write_bytes(b"%PDF")
+        (corpus / "notes.png").write_bytes(b"\x89PNG")  # not an article type
         (corpus / "a.txt.swp").write_text("x", encoding="utf-8")
         (index / "manifest.json").write_text("{}", encoding="utf-8")
         assert out.get(timeout=15) == ["a.txt", "sub/b.md"]

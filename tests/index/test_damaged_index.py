@@ -25,7 +25,13 @@ import pytest
 from askcorpus.config import Settings
 from askcorpus.errors import IndexCorruptError, IndexMissingError
 from askcorpus.index.build import build_index
-from askcorpus.index.store.folder import CURRENT, MANIFEST, REBUILD_HINT, open_index
+from askcorpus.index.store.folder import (
+    CURRENT,
+    MANIFEST,
+    REBUILD_HINT,
+    SCHEMA_VERSION,
+    open_index,
+)
 from askcorpus.pipeline import Pipeline
 from tests.conftest import api_client, ask_api, start_live_app
 from tests.fakes import FakeEmbedder, word_counter
@@ -102,7 +108,7 @@ DAMAGE: dict[str, Callable[[Path], None]] = {
     "missing-manifest": remove(MANIFEST),
     "manifest-truncated": truncate(MANIFEST, 0.5),
     "manifest-not-an-object": lambda ix: (_gen(ix) / MANIFEST).write_text("[1, 2]"),
-    "manifest-newer-schema": edit_manifest(lambda m: m.update(schema_version=2)),
+    "manifest-newer-schema": edit_manifest(lambda m: m.update(schema_version=SCHEMA_VERSION + 1)),
     "manifest-no-schema": edit_manifest(lambda m: m.pop("schema_version")),
     "manifest-wrong-sizes": edit_manifest(
         lambda m: m["files"]["vectors.faiss"].update(bytes=1)),

@@ -15,7 +15,13 @@ from askcorpus.errors import (
     IndexMissingError,
 )
 from askcorpus.index.build import build_index
-from askcorpus.index.store.folder import open_index, read_manifest, write_lock
+from askcorpus.index.store.folder import (
+    SCHEMA_VERSION,
+    file_digests,
+    open_index,
+    read_manifest,
+    write_lock,
+)
 from askcorpus.pipeline import Pipeline
 from tests.fakes import FakeEmbedder, word_counter
 
@@ -141,6 +147,83 @@ def test_damaged_index_is_one_clear_error_and_index_repairs_it(fake_settings: Se
     assert summary.embedded == 5 and summary.rebuilt and "unusable" in summary.rebuilt
     ans = Pipeline(fake_settings, embedder=FakeEmbedder()).ask("What did Russia warn?")
     assert ans.quotes or ans.related
+
+
+BYLINE = {"title": "Port strike halts grain exports", "source": "The Harbour Gazette",
+          "author": "Maria Lopez", "text": "Dock workers walked out on Monday at the port, "
+          "halting grain exports for the first time in a decade, union leaders said."}
+
+
+def test_the_author_is_stored_and_answers_carry_it(fake_settings: Settings) -> None:
+    path = fake_settings.corpus / "bylines.jsonl"
+    path.write_text(json.dumps(BYLINE) + "\n", encoding="utf-8")
+    _build(fake_settings)
+    p = Pipeline(fake_settings, embedder=FakeEmbedder())
+    try:
+        ans = p.ask("What halted grain exports at the port?", mode="bm25",
+                    paths=["bylines.jsonl"])
+        quotes = ans.quotes + ans.related
+        assert quotes and {q.doc.author for q in quotes} == {"Maria Lopez"}
+        assert all(q.to_dict()["author"] == "Maria Lopez" for q in quotes)
+        info = p.store.find_document("bylines.jsonl")
+        assert info is not None and info.author == "Maria Lopez"
+        assert p.article(info.id)["author"] == "Maria Lopez"
+        others = [d for d, _ in p.store.documents() if d.id != info.id]
+        assert len(others) == 5 and {d.author for d in others} == {None}
+        assert p.store.document_entries()[info.id]["author"] == "Maria Lopez"
+    finally:
+        p.close()
+    # a new byline on the same text: the same article (its vectors kept), the author updated
+    path.write_text(json.dumps({**BYLINE, "author": "M. Lopez"}) + "\n", encoding="utf-8")
+    again, _ = _build(fake_settings)
+    assert not again.up_to_date and again.embedded == 0 and again.rebuilt is None
+    index = open_index(fake_settings.index)
+    try:
+        assert index.find_document("bylines.jsonl").author == "M. Lopez"  # type: ignore[union-attr]
+    finally:
+        index.close()
+
+
+def _make_schema_1(settings: Settings) -> None:
+    """The index as askcorpus wrote it before schema 2: no author column, schema_version 1."""
+    import sqlite3
+
+    gen = settings.index / (settings.index / "CURRENT").read_text().strip()
+    db = sqlite3.connect(gen / "chunks.sqlite")
+    db.execute("ALTER TABLE documents DROP COLUMN author")
+    db.commit()
+    db.close()
+    m = json.loads((gen / "manifest.json").read_text())
+    m["schema_version"] = 1
+    m["files"] = file_digests(gen)
+    for entry in m["documents"].values():
+        entry.pop("author")
+    (gen / "manifest.json").write_text(json.dumps(m))
+
+
+def test_an_index_of_an_older_schema_is_detected_and_rebuilt(fake_settings: Settings) -> None:
+    (fake_settings.corpus / "bylines.jsonl").write_text(json.dumps(BYLINE) + "\n",
+                                                        encoding="utf-8")
+    _build(fake_settings)
+    _make_schema_1(fake_settings)
+    for call in (lambda p: p.ask("What did Russia warn?"), lambda p: p.stats()):
+        p = Pipeline(fake_settings, embedder=FakeEmbedder())
+        with pytest.raises(IndexMismatchError) as e:
+            call(p)
+        p.close()
+        assert str(e.value) == (f"index in {fake_settings.index} has schema 1, older than this "
+                                f"askcorpus writes ({SCHEMA_VERSION}); run `askcorpus index` "
+                                "to rebuild it")
+    summary, _ = _build(fake_settings)
+    assert summary.embedded == 6 and summary.rebuilt is not None
+    assert summary.rebuilt.startswith("previous index unusable (") and "schema 1" in summary.rebuilt
+    assert read_manifest(fake_settings.index)["schema_version"] == SCHEMA_VERSION
+    index = open_index(fake_settings.index)
+    try:
+        assert index.find_document("bylines.jsonl").author == "Maria Lopez"  # type: ignore[union-attr]
+    finally:
+        index.close()
+    assert _build(fake_settings)[0].up_to_date
 
 
 def test_second_writer_fails_clearly(fake_settings: Settings) -> None:

@@ -18,7 +18,12 @@ from fakes import FakeEmbedder, word_counter
 from pg_server import LocalPostgres, pg_bin, start_postgres
 
 from askcorpus.config import Settings
-from askcorpus.errors import AskCorpusError, IndexLockedError, IndexMissingError
+from askcorpus.errors import (
+    AskCorpusError,
+    IndexLockedError,
+    IndexMismatchError,
+    IndexMissingError,
+)
 from askcorpus.index.build import build_index
 from askcorpus.index.lexical import tokenize
 from askcorpus.index.store.factory import open_backend
@@ -281,6 +286,61 @@ def test_a_new_model_replaces_the_tables(settings_pair: tuple[Settings, Settings
     summary = build_index(pg, FakeEmbedder(dim=32, name="other-model"), word_counter)
     assert summary.rebuilt and summary.embedded == 5 and summary.generation == "gen-00000001"
     assert open_backend(pg).read_manifest()["model"]["dim"] == 32
+
+
+BYLINE = {"title": "Port strike halts grain exports", "source": "The Harbour Gazette",
+          "author": "Maria Lopez", "text": "Dock workers walked out on Monday at the port, "
+          "halting grain exports for the first time in a decade, union leaders said."}
+
+
+def test_the_author_is_stored_and_an_older_schema_is_rebuilt(
+        settings_pair: tuple[Settings, Settings]) -> None:
+    import json
+
+    import psycopg
+
+    folder, pg = settings_pair
+    path = pg.corpus / "bylines.jsonl"
+    path.write_text(json.dumps(BYLINE) + "\n", encoding="utf-8")
+    for s in (folder, pg):
+        build_index(s, FakeEmbedder(), word_counter)
+    question = "What halted grain exports at the port?"
+    pf, pp = Pipeline(folder, embedder=FakeEmbedder()), Pipeline(pg, embedder=FakeEmbedder())
+    try:
+        info = pp.store.find_document("bylines.jsonl")
+        assert info is not None and info == pf.store.find_document("bylines.jsonl")
+        assert info.author == "Maria Lopez" and pp.article(info.id)["author"] == "Maria Lopez"
+        assert pp.store.document_entries() == pf.store.document_entries()
+        got, want = (p.ask(question, mode="bm25", paths=["bylines.jsonl"]) for p in (pp, pf))
+        assert [q.to_dict() for q in got.quotes + got.related] == \
+            [q.to_dict() for q in want.quotes + want.related]
+        assert {q.doc.author for q in got.quotes + got.related} == {"Maria Lopez"}
+    finally:
+        pf.close()
+        pp.close()
+    # a new byline on the same text: updated in place (nothing embedded)
+    path.write_text(json.dumps({**BYLINE, "author": "M. Lopez"}) + "\n", encoding="utf-8")
+    summary = build_index(pg, FakeEmbedder(), word_counter)
+    assert summary.embedded == 0 and not summary.up_to_date
+    reader = open_backend(pg).open()
+    assert reader.find_document("bylines.jsonl").author == "M. Lopez"  # type: ignore[union-attr]
+    reader.close()
+    # the tables as askcorpus wrote them before schema 2: refused, then rebuilt cleanly
+    with psycopg.connect(pg.store, autocommit=True) as conn:
+        conn.execute(f"ALTER TABLE {pg.pg_schema}.documents DROP COLUMN author")
+        conn.execute(f"UPDATE {pg.pg_schema}.meta SET schema_version = 1")
+    p = Pipeline(pg, embedder=FakeEmbedder())
+    with pytest.raises(IndexMismatchError, match=r"has schema 1, older than this askcorpus "
+                       r"writes \(2\): run `askcorpus index --store …` to rebuild it"):
+        p.ask(question)
+    p.close()
+    summary = build_index(pg, FakeEmbedder(), word_counter)
+    assert summary.rebuilt and "schema 1" in summary.rebuilt and summary.embedded == 6
+    assert summary.generation == "gen-00000001"  # new tables
+    reader = open_backend(pg).open()
+    assert reader.find_document("bylines.jsonl").author == "M. Lopez"  # type: ignore[union-attr]
+    reader.close()
+    assert build_index(pg, FakeEmbedder(), word_counter).up_to_date
 
 
 # -- errors a user can meet: one clear line each, never a password -----------------------------

@@ -76,7 +76,7 @@ def test_add_files_refuses_what_indexing_would_skip(tmp_path: Path) -> None:
     assert reasons["empty.md"] == "no text"
     assert reasons["broken.json"].startswith("invalid JSON")
     assert "no text field" in reasons["nothing.jsonl"]
-    assert reasons["scan.pdf"].startswith("not an article file (askcorpus reads .htm, .html")
+    assert reasons["scan.pdf"].startswith("corrupt PDF")  # PDFs are read: this one is broken
     assert os.listdir(corpus) == ["ok.jsonl"]  # nothing else, not even a temporary file
 
 
@@ -141,15 +141,18 @@ def test_the_service_adds_indexes_with_progress_and_removes(fake_settings: Setti
     (tmp_path / "000_c79d4084c955e875.txt").write_text(  # a name the corpus already has
         "Llama parade postponed\nLIMA - The llama parade was postponed by a week.\n",
         encoding="utf-8")
-    change = service.add_files([str(upload), str(tmp_path / "000_c79d4084c955e875.txt")])
+    files = [str(upload), str(tmp_path / "000_c79d4084c955e875.txt")]
+    notes = list(service.change("add", files))  # saves, then updates the index
+    change = notes[-1][1]
     assert change.names == ["zebra.txt", "000_c79d4084c955e875-2.txt"]
     assert change.problems == ["000_c79d4084c955e875.txt was saved as 000_c79d4084c955e875-2.txt "
                                "(a file named 000_c79d4084c955e875.txt is already in the corpus)"]
-    notes = list(service.update_index(change.message, change.problems))
+    assert all(c is None for _, c in notes[:-1])
     assert any("Indexing · Embedding passages: 1/2 chunks" in n and "<progress" in n
-               for n in notes[:-1]), notes
-    assert "Index updated: 7 articles (2 embedded, 0 removed" in notes[-1]
-    assert "the chat answers from it now" in notes[-1] and "already in the corpus" in notes[-1]
+               for n, _ in notes[:-1]), notes
+    last = notes[-1][0]
+    assert "Index updated: 7 articles (2 embedded, 0 removed" in last
+    assert "the chat answers from it now" in last and "already in the corpus" in last
     assert {"zebra.txt", "000_c79d4084c955e875-2.txt"} <= set(service.corpus_files())
     answer = service.ask("How many new stripes did the zebra council approve?")
     assert answer["answered"] and answer["quotes"][0]["path"] == "zebra.txt"
@@ -158,8 +161,7 @@ def test_the_service_adds_indexes_with_progress_and_removes(fake_settings: Setti
     change = service.remove_files(["zebra.txt", "000_c79d4084c955e875-2.txt", "nope.txt"])
     assert change.names == ["zebra.txt", "000_c79d4084c955e875-2.txt"]
     assert change.problems == ["nope.txt: not an article file of the index"]
-    notes = list(service.update_index(change.message, change.problems))
-    assert "Index updated: 5 articles (0 embedded, 2 removed" in notes[-1]
+    assert "Index updated: 5 articles (0 embedded, 2 removed" in change.html()
     assert "zebra.txt" not in service.corpus_files()
     answer = service.ask("How many new stripes did the zebra council approve?")
     assert not any("zebra.txt" in q["paths"] for q in answer["quotes"] + answer["related"])
@@ -167,7 +169,7 @@ def test_the_service_adds_indexes_with_progress_and_removes(fake_settings: Setti
 
 
 def test_a_failed_index_update_is_one_line_and_the_chat_keeps_answering(
-        fake_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+        fake_settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from askcorpus.errors import IndexLockedError
 
     service = _service(fake_settings, manage=True)
@@ -176,10 +178,12 @@ def test_a_failed_index_update_is_one_line_and_the_chat_keeps_answering(
         raise IndexLockedError("another askcorpus index is writing this index")
 
     monkeypatch.setattr(service.pipeline.inner, "index", locked)
-    notes = list(service.update_index("Added x.txt."))
-    assert notes[-1].count("<p>") == 1 and "Traceback" not in notes[-1]
-    assert "The index was not updated: another askcorpus index is writing this index" \
-        in notes[-1]
+    upload = tmp_path / "x.txt"
+    upload.write_text("X marks\nThe x article says something.\n", encoding="utf-8")
+    note = service.add_files([str(upload)]).html()
+    assert note.count("<p>") == 1 and "Traceback" not in note
+    assert "Added x.txt. The index was not updated: another askcorpus index is writing this " \
+        "index" in note
     assert service.ask("How many North Korean soldiers are fighting for Russia?")["quotes"]
     service.pipeline.close()
 
@@ -364,7 +368,7 @@ def test_add_and_remove_an_article_from_the_index_tab(browser: Any, real_index: 
         note = _note_after(page, "Added")
         assert "Added zebra council.txt." in note and "6 articles (1 embedded" in note
         assert "photo.txt: binary file" in note
-        assert "scan.pdf: not an article file (askcorpus reads .htm, .html" in note
+        assert "scan.pdf: corrupt PDF" in note  # PDFs are read: this one is broken
         assert any("Indexing" in n for n in page.evaluate("window.__notes")), \
             page.evaluate("window.__notes")
         assert (settings.corpus / "zebra council.txt").read_text(encoding="utf-8") == ZEBRA

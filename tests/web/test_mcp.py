@@ -151,6 +151,9 @@ def test_a_configured_login_guards_the_mcp_tools(mcp_app: Any) -> None:
                     assert r.status_code == 401, (auth, path, r.status_code, r.text[:200])
                     assert r.headers["www-authenticate"].startswith("Basic")
             garbled = {"authorization": "Basic " + base64.b64encode(b"\xff\xfe").decode()}
+            # 10 wrong passwords from this address: now every attempt waits (docs/WEB.md)
+            assert http.post(url, json=body, headers={**head, **garbled}).status_code == 429
+            app.login_limiter.reset()
             assert http.post(url, json=body, headers={**head, **garbled}).status_code == 401
         answer = call(url, "ask", {"question": NK, "k": 1}, auth=("alice", "s3cr:et"))
         assert answer["answered"] is True and len(answer["quotes"]) == 1

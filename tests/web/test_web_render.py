@@ -85,7 +85,7 @@ def answered(*quotes: dict[str, Any], **extra: Any) -> dict[str, Any]:
 def test_hostile_article_strings_render_inert_in_an_answer() -> None:
     q = quote(f"Troops arrived. {HOSTILE}", doc_id='x"><img src=x onerror=alert(1)>',
               title=HOSTILE, outlet=HOSTILE, date=HOSTILE, url="javascript:alert(1)",
-              path=HOSTILE, paths=[HOSTILE, "b.txt"], flags=["unconfirmed"],
+              author=HOSTILE, path=HOSTILE, paths=[HOSTILE, "b.txt"], flags=["unconfirmed"],
               flag_terms=["<img src=x onerror=alert(1)>"])
     out = render.render_answer(answered(q, question=HOSTILE, resolved_question=HOSTILE))
     assert_inert(out)
@@ -98,6 +98,7 @@ def test_hostile_strings_render_inert_in_the_article_panel() -> None:
     text = f"Intro. {HOSTILE} Iran supplied drones to Russia. {HOSTILE}"
     start = text.index("Iran")
     article = {"doc_id": "<b>id</b>", "title": HOSTILE, "outlet": HOSTILE, "date": HOSTILE,
+               "author": HOSTILE,
                "url": "javascript:alert(1)", "path": HOSTILE, "paths": [HOSTILE],
                "record": HOSTILE, "text": text}
     out = render.render_article(article, [render.Span(start, start + 35, start, start + 20)])
@@ -227,6 +228,33 @@ def test_source_header_carries_outlet_title_date_path_and_offsets() -> None:
     locate = [a for t, a in tags if t == "button" and a.get("class") == "ac-locate"]
     assert [a["data-focus"] for a in locate] == ["1"]  # the 2nd quote gets its own link
     assert len(re.findall(r"<blockquote", out)) == 2
+
+
+def test_source_header_and_article_panel_carry_the_author() -> None:
+    """The byline beside outlet and date, "by" in front unless it says so; none: nothing."""
+    out = render.render_answer(answered(quote("First.", doc_id="a1", author="Maria Lopez"),
+                                        quote("Second.", doc_id="a2", author="By JOHN SMITH"),
+                                        quote("Third.", doc_id="a3", author=None),
+                                        quote("Fourth.", doc_id="a4")))
+    authors = re.findall(r'<span class="ac-author">(.*?)</span>', out)
+    assert authors == ["by Maria Lopez", "By JOHN SMITH"]
+    top = re.search(r'<span class="ac-src-top">(.*?)</span><span class="ac-title">', out).group(1)
+    assert [m for m in re.findall(r'class="ac-(\w+)"', top)] == ["outlet", "author", "date", "path"]
+    panel = render.render_article({"doc_id": "a1", "title": "T", "outlet": "O",
+                                   "author": "Maria <Lopez>", "date": "D", "path": "a1.txt",
+                                   "paths": ["a1.txt"], "text": "Body."})
+    assert '<span class="ac-author">by Maria &lt;Lopez&gt;</span>' in panel
+    assert "ac-author" not in render.render_article({"title": "T", "text": "Body."})
+
+
+def test_a_real_quote_dict_carries_the_author_key() -> None:
+    info = DocInfo(id="abc", path="a.txt", title="T", format="txt", author="Maria Lopez")
+    bare = DocInfo(id="def", path="b.txt", title="T", format="txt")
+    q = Quote(text="x", doc=info, start=0, end=1, score=0.5).to_dict()
+    assert q["author"] == "Maria Lopez"
+    assert "author" in (d := Quote(text="y", doc=bare, start=0, end=1, score=0.5).to_dict())
+    assert d["author"] is None
+    assert "by Maria Lopez" in render.render_answer(answered(q))
 
 
 # ------------------------------------------------------------------------------ layouts

@@ -39,29 +39,54 @@ def question_id(batch: str, rec: dict) -> str:
     return f"{batch.replace('batch_', 'b')}-{h:08x}"
 
 
-def load_reviews(folder: Path | None) -> dict[str, str]:
-    out: dict[str, str] = {}
-    if folder and (folder / "verdicts.jsonl").is_file():
-        for p in [folder / "verdicts.jsonl"]:
+def review_rows(folder: Path | None, keep: Path | None = None) -> dict[str, dict]:
+    """Every verdict by question id: those kept with the set (``keep/reviews.jsonl``), then the
+    second readers' new ones (``folder/verdicts.jsonl``, which win)."""
+    out: dict[str, dict] = {}
+    for p in (keep / "reviews.jsonl" if keep else None,
+              folder / "verdicts.jsonl" if folder else None):
+        if p is not None and p.is_file():
             for line in p.read_text(encoding="utf-8").splitlines():
                 if line.strip():
                     r = json.loads(line)
-                    out[str(r["id"])] = str(r["verdict"])
+                    out[str(r["id"])] = r
     return out
 
 
-def assemble(batches: list[Path], reviews: dict[str, str], *, unreviewed: bool = False
-             ) -> tuple[list[dict], dict]:
+def load_reviews(folder: Path | None, keep: Path | None = None) -> dict[str, str]:
+    return {k: str(r["verdict"]) for k, r in review_rows(folder, keep).items()}
+
+
+def committed(keep: Path | None) -> list[dict]:
+    """The set as committed (``keep``: its folder), pending questions included: what earlier
+    sessions assembled from batches whose raw files this session may not have."""
+    out: list[dict] = []
+    if keep is None:
+        return out
+    for name in (*(f"questions.{s}.jsonl" for s in SPLITS), "pending.jsonl"):
+        p = keep / name
+        if p.is_file():
+            out += [json.loads(x) for x in p.read_text(encoding="utf-8").splitlines() if x.strip()]
+    return out
+
+
+def assemble(batches: list[Path], reviews: dict[str, str], *, unreviewed: bool = False,
+             keep: Path | None = None) -> tuple[list[dict], dict]:
     """The records that pass the checks and their second readers (``unreviewed``: also the
-    unanswerable ones no second reader has checked yet)."""
+    unanswerable ones no second reader has checked yet); with ``keep``, the committed records
+    of every batch whose raw file is not among ``batches`` too."""
     results = check_files(batches)
+    stems = {p.stem for p in batches}
     kept, failed, rejected = [], Counter(), Counter()
     pending: list[dict] = []
+    records = []
     for p, c in results:
         if c.errors or c.record is None:
             failed[p.stem] += 1
             continue
-        rec = {"id": question_id(p.stem, c.record)} | c.record
+        records.append({"id": question_id(p.stem, c.record)} | c.record)
+    earlier = [r for r in committed(keep) if r["writer"] not in stems]
+    for rec in records + earlier:
         if reviews.get(rec["id"]) in DROP:
             rejected["answerable" if rec["answerable"] else "unanswerable"] += 1
             continue
@@ -69,7 +94,8 @@ def assemble(batches: list[Path], reviews: dict[str, str], *, unreviewed: bool =
             pending.append(rec)  # in the set only once a second reader has checked it
             continue
         kept.append(rec)
-    stats: dict = {"lines": len(results), "failed_checks": sum(failed.values()),
+    stats: dict = {"lines": len(results), "kept_from_earlier": len(earlier),
+                   "failed_checks": sum(failed.values()),
                    "rejected_by_second_reader": dict(rejected),
                    "unanswerable_awaiting_review": len(pending),
                    "reviewed": dict(Counter(reviews.values()))}
@@ -91,8 +117,13 @@ def main() -> None:
     ap.add_argument("--batches", type=Path, required=True)
     ap.add_argument("--reviews", type=Path)
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the records --out holds for batches whose raw files are not in "
+                         "--batches (what earlier sessions wrote)")
     args = ap.parse_args()
-    kept, stats = assemble(sorted(args.batches.glob("batch_*.jsonl")), load_reviews(args.reviews))
+    keep = args.out if args.keep else None
+    kept, stats = assemble(sorted(args.batches.glob("batch_*.jsonl")),
+                           load_reviews(args.reviews, keep), keep=keep)
     pending = stats.pop("pending")
     args.out.mkdir(parents=True, exist_ok=True)
     with (args.out / "pending.jsonl").open("w", encoding="utf-8") as f:  # for the next reader
@@ -104,10 +135,10 @@ def main() -> None:
                 if r["split"] == split:
                     f.write(json.dumps(r, ensure_ascii=False) + "\n")
     (args.out / "stats.json").write_text(json.dumps(stats, indent=1) + "\n", encoding="utf-8")
-    verdicts = args.reviews / "verdicts.jsonl" if args.reviews else None
-    if verdicts and verdicts.is_file():  # the second readers' verdicts, kept with the set
-        (args.out / "reviews.jsonl").write_text(verdicts.read_text(encoding="utf-8"),
-                                                encoding="utf-8")
+    rows = review_rows(args.reviews, keep)  # the second readers' verdicts, kept with the set
+    (args.out / "reviews.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows.values()),
+        encoding="utf-8")
     print(json.dumps(stats, indent=1))
 
 

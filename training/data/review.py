@@ -34,9 +34,22 @@ PER_FILE = 60  # questions per reader's file
 PASSAGES = 5  # retrieved passages (from distinct articles) shown per unanswerable question
 
 
+DATA = Path(__file__).resolve().parent
+
+
 def _records(batches: Path) -> list[dict]:
-    kept, _ = assemble(sorted(batches.glob("batch_*.jsonl")), {}, unreviewed=True)
+    """Every checked question: the raw batches' and the committed set's (pending included)."""
+    kept, _ = assemble(sorted(batches.glob("batch_*.jsonl")), {}, unreviewed=True, keep=DATA)
     return kept
+
+
+def _reviewed(out: Path) -> set[str]:
+    """Questions a second reader has (or is) reading: in a review file, or kept with the set."""
+    ids = {i for p in out.glob("*.ids") for i in p.read_text().split()}
+    p = DATA / "reviews.jsonl"
+    if p.is_file():
+        ids |= {json.loads(x)["id"] for x in p.read_text(encoding="utf-8").splitlines() if x}
+    return ids
 
 
 def _write(out: Path, stem: str, parts: list[str], ids: list[list[str]]) -> None:
@@ -53,7 +66,7 @@ def _blind_entry(r: dict, a: Article) -> str:
 
 def blind(args: argparse.Namespace) -> None:
     recs = [r for r in _records(args.batches) if r["answerable"]]
-    done = {i for p in args.out.glob("blind*.ids") for i in p.read_text().split()}
+    done = _reviewed(args.out)
     rng = random.Random(10)
     sample = sorted(rng.sample(recs, round(BLIND_SHARE * len(recs))), key=lambda r: r["id"])
     sample = [r for r in sample if r["id"] not in done]
@@ -76,7 +89,7 @@ def unanswerable(args: argparse.Namespace) -> None:
 
     force_offline()
     recs = [r for r in _records(args.batches) if not r["answerable"]]
-    seen = {i for p in args.out.glob("unans*.ids") for i in p.read_text().split()}
+    seen = _reviewed(args.out)
     recs = [r for r in recs if r["id"] not in seen]
     arts = all_articles()
     pipe = Pipeline(Settings.from_env().replace(index=args.index, corpus=args.corpus))

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..types import byline
+
 _INLINE = re.compile(r"([\\`*_\[\]<>&~|])")  # what can start emphasis, code, links, HTML
 _LINE_START = re.compile(r"^(#|>|-|\+|=|\d{1,9}(?=[.)]))")  # headings, lists, rules, setext
 _NUMBERED = re.compile(r"^(\d{1,9})([.)])")
@@ -36,13 +38,15 @@ def _code(text: str) -> str:
 
 
 def source_line(q: dict[str, Any]) -> str:
-    """— outlet · *title* · date · `path`, characters start–end (and the article's link when
-    it has an http(s) URL)."""
+    """— outlet · *title* · by author · date · `path`, characters start–end (and the
+    article's link when it has an http(s) URL)."""
     parts = []
     if q.get("outlet"):
         parts.append(escape(q["outlet"]))
     if q.get("title"):
         parts.append(f"*{escape(q['title'])}*")
+    if isinstance(q.get("author"), str) and q["author"].strip():
+        parts.append(escape(byline(q["author"])))
     if q.get("date"):
         parts.append(escape(q["date"]))
     where = q["path"] + (f"#{q['record']}" if q.get("record") else "")

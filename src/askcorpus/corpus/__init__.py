@@ -1,5 +1,6 @@
-"""Stage 1, the corpus: takes a folder of article files (text, HTML, JSON/JSONL records) and
-gives plain :class:`~askcorpus.types.Document` objects (original text, attribution, quotable
+"""Stage 1, the corpus: takes a folder of article files (text, web pages, JSON/JSONL, PDF,
+Word, RTF, e-mail, LexisNexis / Factiva exports: one module each in ``formats/``) and gives
+plain :class:`~askcorpus.types.Document` objects (original text, attribution, quotable
 spans), skipping what cannot be read with a reason; then their sentences, their chunks and
 their near-duplicate groups. Nothing here knows about indexes or models."""
 

@@ -1,116 +1,36 @@
 """Corpus folder -> Documents. Every file under the folder, recursively.
 
-Formats: .txt, .md, .html/.htm (visible text), .json/.jsonl (one article per record).
-Files that cannot be read as articles are skipped with a reason, never a crash.
+Each file is read by its format (``corpus/formats/``: text, Markdown, web pages, JSON/JSONL,
+PDF, Word, RTF, e-mail, LexisNexis / Nexis Uni / Factiva exports), picked by extension and
+content. Files that cannot be read as articles are skipped with a reason, never a crash.
 """
 
 from __future__ import annotations
 
-import codecs
-import hashlib
-import json
 import os
-import re
 import stat
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from ..errors import CorpusError
 from ..types import Document, Skipped
-from .parse import html_to_article, parse_article
+from .formats import EXTENSIONS, pick
+from .formats import read as read_format
+from .formats.base import (  # noqa: F401 (re-exported: the shared names of the corpus stage)
+    MAX_META_CHARS,
+    MAX_TITLE_CHARS,
+    MAX_URL_CHARS,
+    clean,
+    decode,
+    doc_id,
+    text_document,
+)
+from .formats.jsonfile import MAX_RECORD_SKIPS, json_documents  # noqa: F401
 
-TEXT_EXT = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md"}
-HTML_EXT = {".html": "html", ".htm": "html"}
-JSON_EXT = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
-SUPPORTED = {**TEXT_EXT, **HTML_EXT, **JSON_EXT}
-
-_TEXT_KEYS = ("text", "body", "content", "article", "maintext", "description", "summary")
-_TITLE_KEYS = ("title", "headline", "name")
-_OUTLET_KEYS = ("outlet", "source", "publisher", "site", "site_name", "source_domain")
-_DATE_KEYS = ("date", "published", "published_at", "publishedAt", "date_publish", "pubdate",
-              "datetime", "time")
-_URL_KEYS = ("url", "link", "href")
-_ID_KEYS = ("id", "_id", "newid", "doc_id", "uuid")
-
-
-def doc_id(text: str, title: str = "") -> str:
-    """A content hash: the same article (text and headline) has the same id wherever it lives."""
-    data = f"{title}\x00{text}".encode("utf-8", "surrogatepass")
-    return hashlib.sha256(data).hexdigest()[:24]
-
-
-def decode(data: bytes) -> tuple[str, str]:
-    """Bytes -> (text, encoding). Raises ValueError for binary data."""
-    for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
-                     (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
-                     (codecs.BOM_UTF16_BE, "utf-16")):
-        if data.startswith(bom):
-            try:
-                return data.decode(enc), enc
-            except UnicodeDecodeError:
-                raise ValueError(f"invalid {enc} text") from None
-    if b"\x00" in data[:8192]:
-        found = _utf16_without_bom(data)
-        if found is None:
-            raise ValueError("binary file (NUL bytes)")
-        return found
-    sample = data[:65536]
-    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    else:
-        if controls > len(sample) * 0.05:  # valid UTF-8, but mostly control bytes
-            raise ValueError("binary file (control characters, not text)")
-        return text, "utf-8"
-    if controls > len(sample) * 0.01:
-        raise ValueError("binary file (not text in any known encoding)")
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "latin-1"
-
-
-def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
-    """Text saved as UTF-16 without a byte-order mark (mostly-Latin text: every other byte
-    is NUL), or None for binary data."""
-    sample = data[:8192]
-    if len(data) % 2 or len(sample) < 4:
-        return None
-    even, odd = sample[0::2], sample[1::2]
-    for zeros, other, enc in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
-        if zeros.count(0) >= len(zeros) * 0.3 and other.count(0) == 0:
-            try:
-                text = data.decode(enc)
-            except UnicodeDecodeError:
-                return None
-            head = text[:4096]
-            if sum(1 for ch in head if ch < " " and ch not in "\t\n\f\r") <= len(head) * 0.01:
-                return text, enc
-    return None
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-MAX_TITLE_CHARS = 300  # metadata from a file or record is cut to these lengths
-MAX_META_CHARS = 200
-MAX_URL_CHARS = 2048
-MAX_RECORD_SKIPS = 20  # per file: more bad records are summed up in one entry
-
-
-def clean(value: str) -> str:
-    """Lone surrogates (from JSON escapes like "\\ud800") -> U+FFFD: same length, so offsets
-    into the text still hold, and the text can be stored as UTF-8."""
-    return _SURROGATE.sub("\ufffd", value)
-
-
-def _cap(value: str | None, limit: int) -> str | None:
-    if value is None:
-        return None
-    value = clean(value)
-    return value if len(value) <= limit else value[:limit - 1].rstrip() + "…"
+SUPPORTED = EXTENSIONS  # extension -> format name: every file type askcorpus reads
+_text_document = text_document  # kept for callers of the earlier names
+_json_documents = json_documents
 
 
 def walk(root: Path) -> Iterator[tuple[Path, str, str | None]]:
@@ -255,129 +175,16 @@ def read_bytes(path: Path, max_bytes: int) -> bytes:
 
 
 def read_file(path: Path, rel: str, *, max_file_mb: float = 20.0) -> Iterator[Document | Skipped]:
-    kind = SUPPORTED.get(path.suffix.lower())
+    """The articles of one file (a Skipped with the reason for what cannot be read)."""
     if path.is_symlink():
         yield Skipped(rel, "symbolic link (not followed)")
         return
-    if kind is None:
+    if path.suffix.lower() not in SUPPORTED:
         yield Skipped(rel, f"unsupported file type {path.suffix or '(none)'}")
         return
     try:
-        text, encoding = decode(read_bytes(path, int(max_file_mb * 1024 * 1024)))
+        data = read_bytes(path, int(max_file_mb * 1024 * 1024))
     except _Unreadable as e:
         yield Skipped(rel, str(e))
         return
-    except ValueError as e:
-        yield Skipped(rel, str(e))
-        return
-    if kind in ("json", "jsonl"):
-        if not text.strip():
-            yield Skipped(rel, "no text")
-            return
-        found = False
-        bad: list[Skipped] = []
-        for item in _json_documents(text, rel, kind, encoding):
-            found = True
-            if isinstance(item, Skipped) and item.path != rel:
-                bad.append(item)
-                if len(bad) > MAX_RECORD_SKIPS:
-                    continue
-            yield item
-        if len(bad) > MAX_RECORD_SKIPS:
-            yield Skipped(rel, f"{len(bad) - MAX_RECORD_SKIPS} more records skipped "
-                               f"(the first {MAX_RECORD_SKIPS} are listed)")
-        if not found:
-            yield Skipped(rel, "no articles in this file")
-        return
-    doc = _text_document(text, rel, kind, encoding)
-    yield doc if isinstance(doc, Document) else Skipped(rel, doc)
-
-
-def _text_document(text: str, rel: str, kind: str, encoding: str, **meta: Any) -> Document | str:
-    url = meta.get("url")
-    title, outlet, date = meta.get("title"), meta.get("outlet"), meta.get("date")
-    if kind == "html":
-        try:
-            art = html_to_article(text)
-        except Exception as e:  # html.parser is lenient, but not everywhere: skip, never crash
-            return f"unreadable HTML ({type(e).__name__})"
-        text = art.text
-        title, outlet, date, url = art.title, art.outlet, art.date, art.url
-    text = clean(text)
-    if not text.strip():
-        return "no text"
-    parsed = parse_article(text, title=_cap(title, MAX_TITLE_CHARS), markdown=kind == "md")
-    if not parsed.spans:
-        return "no article text (only page furniture)"
-    title = _cap(parsed.title, MAX_TITLE_CHARS)
-    url = url if url is None or len(url) <= MAX_URL_CHARS else None  # a cut url is no link
-    return Document(
-        id=doc_id(text, title or ""), path=rel, text=text, title=title or "(untitled)",
-        format=kind,
-        spans=parsed.spans, outlet=_cap(outlet or parsed.outlet, MAX_META_CHARS),
-        date=_cap(date or parsed.date, MAX_META_CHARS), url=_cap(url, MAX_URL_CHARS),
-        record=_cap(meta.get("record"), MAX_META_CHARS), encoding=encoding,
-    )
-
-
-def _json_documents(text: str, rel: str, kind: str, encoding: str) -> Iterator[Document | Skipped]:
-    records: list[tuple[str, Any]] = []
-    if kind == "jsonl":
-        for n, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                records.append((str(n), json.loads(line)))
-            except (ValueError, RecursionError) as e:
-                yield Skipped(f"{rel}#{n}", f"invalid JSON on line {n}: {_json_error(e)}")
-    else:
-        try:
-            data = json.loads(text)
-        except (ValueError, RecursionError) as e:
-            where = f" at line {e.lineno}" if isinstance(e, json.JSONDecodeError) else ""
-            yield Skipped(rel, f"invalid JSON{where}: {_json_error(e)}")
-            return
-        if isinstance(data, dict):
-            inner = next((data[k] for k in ("articles", "data", "records", "items", "documents")
-                          if isinstance(data.get(k), list)), None)
-            data = inner if inner is not None else [data]
-        if not isinstance(data, list):
-            yield Skipped(rel, "JSON is neither an article, a list of articles nor {articles: []}")
-            return
-        records = [(str(i), r) for i, r in enumerate(data, 1)]
-    for number, rec in records:
-        where = f"{rel}#{number}"
-        if not isinstance(rec, dict):
-            yield Skipped(where, "record is not a JSON object")
-            continue
-        body = _first(rec, _TEXT_KEYS)
-        if not body:
-            yield Skipped(where, f"record has no text field ({', '.join(_TEXT_KEYS[:3])})")
-            continue
-        rid = _first(rec, _ID_KEYS) or number
-        doc = _text_document(
-            body, rel, kind, encoding, title=_first(rec, _TITLE_KEYS),
-            outlet=_first(rec, _OUTLET_KEYS), date=_first(rec, _DATE_KEYS),
-            url=_first(rec, _URL_KEYS), record=rid,
-        )
-        yield doc if isinstance(doc, Document) else Skipped(where, doc)
-
-
-def _json_error(e: Exception) -> str:
-    if isinstance(e, json.JSONDecodeError):
-        return e.msg
-    if isinstance(e, RecursionError):
-        return "nested too deeply"
-    return str(e).split(";")[0]  # e.g. an integer with more than 4300 digits
-
-
-def _first(rec: dict[str, Any], keys: tuple[str, ...]) -> str | None:
-    for key in keys:
-        value = rec.get(key)
-        if isinstance(value, dict):  # {"source": {"name": "Reuters"}}
-            value = value.get("name") or value.get("title")
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = str(value)
-        if isinstance(value, str) and value.strip():
-            return value if key in _TEXT_KEYS else value.strip()
-    return None
+    yield from read_format(data, rel, pick(path.name, data))

@@ -13,11 +13,14 @@ undone by moving the file back. The caller then updates the index. No gradio her
 
 from __future__ import annotations
 
+import collections
+import math
 import os
 import re
 import secrets
 import time
-from collections.abc import Collection, Iterable
+import zlib
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +30,114 @@ from ..types import Document
 TRASH = ".askcorpus-removed"
 MAX_NAME = 120
 _UNSAFE = re.compile(r"[^\w.\- ]+", re.UNICODE)
+TEMP_PREFIX = ".askcorpus-upload-"  # + pid-random.suffix: a file being saved
+_TEMP = re.compile(r"^\.askcorpus-upload-(?:(\d+)-)?[0-9a-f]+\.\w+$")
+_WORDS = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one upload may cost the server: chunks per article and per change (estimated
+    from the words, before anything is embedded: at least words / (chunk_tokens -
+    chunk_overlap), and at least characters / 4,000), and no degenerate text."""
+
+    article_chunks: int = 2_000
+    change_chunks: int = 5_000
+    chunk_step: int = 160  # chunk_tokens - chunk_overlap
+    chunk_chars: int = 4_000
+
+    @classmethod
+    def from_settings(cls, settings: object) -> Limits:
+        tokens = int(getattr(settings, "chunk_tokens", 200))
+        step = max(1, tokens - int(getattr(settings, "chunk_overlap", 40)))
+        return cls(article_chunks=int(getattr(settings, "max_article_chunks", 2_000)),
+                   change_chunks=int(getattr(settings, "max_change_chunks", 5_000)),
+                   chunk_step=step, chunk_chars=tokens * 20)
+
+    def chunks(self, text: str) -> int:
+        """A lower bound of the chunks indexing makes of ``text`` (cheap: no tokenizer)."""
+        words = sum(1 for _ in _WORDS.finditer(text))
+        return max(1, math.ceil(words / self.chunk_step), math.ceil(len(text) / self.chunk_chars))
+
+
+def degenerate(text: str) -> str | None:
+    """Why ``text`` is not an article but filler (one word or a short phrase repeated), or
+    None. Natural text: the commonest word is under ~10 % of the words, and zlib keeps over
+    ~25 % of the bytes; filler: one word is most of it, or it compresses to almost nothing."""
+    sample = text[:2_000_000]
+    words = _WORDS.findall(sample.lower())
+    if len(words) >= 50:
+        word, n = collections.Counter(words).most_common(1)[0]
+        if n / len(words) > 0.5:
+            return (f"degenerate text (the word {word[:30]!r} is {n / len(words):.0%} of its "
+                    f"{len(words):,} words)")
+    raw = sample.encode("utf-8", "surrogatepass")
+    if len(raw) >= 20_000:
+        ratio = len(zlib.compress(raw, 1)) / len(raw)
+        if ratio < 0.03:
+            return (f"degenerate text (the same few words repeated: it compresses to "
+                    f"{ratio:.1%} of its size)")
+    return None
+
+
+def files_of(paths: Sequence[str], corpus: Path | None = None) -> list[str]:
+    """The files an index entry's ``paths`` name. The first is the article's own file; a
+    later one is a duplicate, either a file or a record of a file holding many articles
+    (JSON, JSONL, an export), written ``file#record``. A name holding ``#`` (``NOTES#1.txt``)
+    is a file: it is a record only when it is not a file in ``corpus`` and the part before a
+    ``#`` is a file of an article format (in ``corpus``, when given)."""
+    out: list[str] = []
+    for i, p in enumerate(paths):
+        p = str(p)
+        if i == 0 or "#" not in p or (corpus is not None and (corpus / p).is_file()):
+            out.append(p)
+            continue
+        head = next((p[:m.start()] for m in re.finditer("#", p)
+                     if _is_article_file(p[:m.start()], corpus)), None)
+        out.append(head if head is not None else p)
+    return out
+
+
+def _is_article_file(rel: str, corpus: Path | None) -> bool:
+    suffix = rel.rpartition(".")[2].lower()
+    if "." not in rel or f".{suffix}" not in SUPPORTED:
+        return False
+    return corpus is None or (corpus / rel).is_file()
+
+
+def clean_leftovers(corpus: Path) -> list[str]:
+    """Delete the hidden temporary files (``.askcorpus-upload-*``) a server killed while
+    saving an upload left at the top of ``corpus``: those of a process that is no longer
+    running (or of an older version, without a process id). Returns the names deleted."""
+    gone: list[str] = []
+    try:
+        entries = list(os.scandir(corpus))
+    except OSError:
+        return gone
+    for entry in entries:
+        m = _TEMP.match(entry.name)
+        if not m or not entry.is_file(follow_symlinks=False):
+            continue
+        if m.group(1) and _alive(int(m.group(1))):
+            continue
+        try:
+            os.unlink(entry.path)
+            gone.append(entry.name)
+        except OSError:
+            pass
+    return gone
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
 
 
 def clean_name(name: str) -> str | None:
@@ -69,27 +180,42 @@ def _size(max_bytes: int) -> str:
     return f"{mb:g} MB" if mb >= 1 else f"{max_bytes / 1024:g} KB"
 
 
-def _check(path: Path, name: str, max_bytes: int) -> int:
-    """How many articles indexing would take from the file at ``path`` (saved as ``name``).
-    Raises ValueError with the reason it would skip the file."""
-    articles = skipped = 0
+def _check(path: Path, name: str, max_bytes: int, limits: Limits) -> tuple[int, int]:
+    """How many articles indexing would take from the file at ``path`` (saved as ``name``),
+    and at least how many chunks. Raises ValueError with the reason it would skip the file,
+    or why it is refused (degenerate text, too many chunks for one article)."""
+    articles = skipped = chunks = 0
     reason = "no article in it"
     for item in read_file(path, name, max_file_mb=max_bytes / 2**20):
         if isinstance(item, Document):
+            where = f" (record {item.record})" if item.record else ""
+            why = degenerate(item.text)
+            if why:
+                raise ValueError(f"{why}{where}")
+            n = limits.chunks(item.text)
+            if n > limits.article_chunks:
+                raise ValueError(f"too long{where}: at least {n:,} chunks, above the "
+                                 f"{limits.article_chunks:,} an article may have "
+                                 "(ASKCORPUS_MAX_ARTICLE_CHUNKS)")
             articles += 1
+            chunks += n
         elif not skipped:
             skipped, reason = 1, item.reason
     if not articles:
         raise ValueError(reason)
-    return articles
+    return articles, chunks
 
 
-def add_files(corpus: Path, uploads: Iterable[tuple[str, str]],
-              max_bytes: int) -> tuple[list[Added], list[str]]:
+def add_files(corpus: Path, uploads: Iterable[tuple[str, str]], max_bytes: int,
+              limits: Limits | None = None) -> tuple[list[Added], list[str]]:
     """Copy ``(uploaded file, original name)`` pairs into ``corpus``. Returns the files
-    saved and one reason per upload refused."""
+    saved and one reason per upload refused. ``limits`` caps the chunks of each article
+    and of the whole change (files beyond the change's cap are refused, the earlier ones
+    kept)."""
+    limits = limits or Limits()
     added: list[Added] = []
     refused: list[str] = []
+    budget = limits.change_chunks
     for source, original in uploads:
         name = clean_name(original)
         shown = re.split(r"[\\/]", str(original))[-1][:80]
@@ -109,7 +235,11 @@ def add_files(corpus: Path, uploads: Iterable[tuple[str, str]],
             refused.append(f"{shown}: larger than the {_size(max_bytes)} limit")
             continue
         # hidden (not indexed, not watched) until it is checked and linked into place
-        temp = corpus / f".askcorpus-upload-{secrets.token_hex(8)}.{name.rpartition('.')[2]}"
+        if "://" in str(source):  # a file entry naming a URL: never fetched
+            refused.append(f"{shown}: not an uploaded file")
+            continue
+        temp = corpus / (f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(8)}."
+                         f"{name.rpartition('.')[2]}")
         try:
             with open(source, "rb") as f:
                 data = f.read(max_bytes + 1)
@@ -118,10 +248,17 @@ def add_files(corpus: Path, uploads: Iterable[tuple[str, str]],
             with os.fdopen(fd, "wb") as out:
                 out.write(data)
             try:
-                articles = _check(temp, name, max_bytes)
+                articles, chunks = _check(temp, name, max_bytes, limits)
             except ValueError as e:
                 refused.append(f"{shown}: {e}")
                 continue
+            if chunks > budget:
+                refused.append(f"{shown}: the change would be too large (at least {chunks:,} "
+                               f"chunks, {budget:,} of the {limits.change_chunks:,} a change "
+                               "may have left (ASKCORPUS_MAX_CHANGE_CHUNKS)); add it "
+                               "separately")
+                continue
+            budget -= chunks
             while True:
                 target = _free_name(corpus, name)
                 try:

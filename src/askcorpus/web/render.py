@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..types import byline
+
 NO_ANSWER = "No article in the corpus answers this."
 RELATED_HEADING = "Related passages (do not answer the question)"
 ARTICLE_PLACEHOLDER = (
@@ -204,6 +206,8 @@ def _source_header(group: Group, spans: list[Span], related: bool) -> str:
         [str(info["path"])] if info.get("path") else [])
     title = info.get("title") or (paths[0] if paths else "Untitled article")
     meta = [f'<span class="ac-outlet">{esc(info["outlet"])}</span>'] if info.get("outlet") else []
+    if isinstance(info.get("author"), str) and info["author"].strip():
+        meta.append(f'<span class="ac-author">{esc(byline(info["author"]))}</span>')
     if info.get("date"):
         meta.append(f'<span class="ac-date">{esc(info["date"])}</span>')
     if paths:
@@ -403,6 +407,8 @@ def render_article(article: Mapping[str, Any], spans: Sequence[Span] = (),
         [str(article["path"])] if article.get("path") else [])
     meta = ([f'<span class="ac-outlet">{esc(article["outlet"])}</span>']
             if article.get("outlet") else [])
+    if isinstance(article.get("author"), str) and article["author"].strip():
+        meta.append(f'<span class="ac-author">{esc(byline(article["author"]))}</span>')
     if article.get("date"):
         meta.append(f'<span class="ac-date">{esc(article["date"])}</span>')
     url = safe_url(article.get("url"))
@@ -433,16 +439,26 @@ def render_stats(stats: Mapping[str, Any] | None) -> str:
             ("Generation", stats.get("generation"))]
     table = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows
                     if v is not None)
-    articles = list(stats.get("articles") or [])
+    articles = list(stats.get("articles") or [])[:500]
     items = "".join(
         f'<li><span class="ac-title">{esc(a.get("title") or "Untitled")}</span>'
         f'<span class="ac-muted">{esc(a.get("outlet") or "")}'
         f'{" · " if a.get("outlet") else ""}{esc(", ".join(a.get("paths") or []))}</span></li>'
-        for a in articles[:500])
-    more = (f'<li class="ac-muted">…and {len(articles) - 500} more</li>'
-            if len(articles) > 500 else "")
+        for a in articles)
+    matching = stats.get("matching")
+    if not isinstance(matching, int):  # a whole list (not a page of it)
+        total = len(stats.get("articles") or [])
+        more = (f'<li class="ac-muted">…and {total - 500} more</li>' if total > 500 else "")
+        return (f'<div class="ac-stats"><table>{table}</table>'
+                f'<h4>{_plural(total, "article")}</h4><ul>{items}{more}</ul></div>')
+    first = int(stats.get("first") or 0)
+    query = stats.get("query") or ""
+    found = f' matching “{esc(query)}”' if query else ""
+    head = (f"{_plural(matching, 'article')}{found}" if matching <= len(articles) else
+            f"Articles {first + 1:,}–{first + len(articles):,} of {matching:,}{found}")
     return (f'<div class="ac-stats"><table>{table}</table>'
-            f'<h4>{_plural(len(articles), "article")}</h4><ul>{items}{more}</ul></div>')
+            f'<h4 data-page="{esc(stats.get("page"))}" data-pages="{esc(stats.get("pages"))}">'
+            f"{head}</h4><ul>{items}</ul></div>")
 
 
 def render_status(snapshot: Mapping[str, Any]) -> str:

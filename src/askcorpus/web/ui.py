@@ -17,7 +17,7 @@ from ..corpus.ingest import SUPPORTED
 from . import assets, render
 from .service import ChatService, answer_json
 
-MAX_TURNS = 50  # kept per session; older turns scroll out of the conversation
+MAX_TURNS = 20  # kept per session (bounds its memory); older turns scroll out
 POLL_SECONDS = 0.5
 READY_PLACEHOLDER = "Ask a question about the articles…"
 BUSY_PLACEHOLDER = "The chat opens as soon as the index is ready…"
@@ -41,6 +41,46 @@ def theme() -> gr.themes.Base:
 
 def build(service: ChatService, *, concurrency: int = 2, mcp: bool = False,
           manage: bool = False) -> gr.Blocks:
+    """See :func:`_build`; every component that takes files is then made local-only."""
+    demo = _build(service, concurrency=concurrency, mcp=mcp, manage=manage)
+    for block in demo.blocks.values():
+        if isinstance(block, gr.File):
+            local_files_only(block, service.uploads_dir)
+    return demo
+
+
+PUBLIC_API = ("ask", "chat_begin", "chat_answer", "mcp_ask", "mcp_show")  # the rest: queue only
+
+
+def local_files_only(block: Any, folder: Any = None) -> None:
+    """A file component that never fetches a URL named in a file entry (gradio would
+    download it) and keeps its files in ``folder`` (this server's upload folder)."""
+    from gradio_client.utils import is_http_url_like
+
+    if folder is not None:
+        block.GRADIO_CACHE = str(folder)
+    fetch = block.async_move_resource_to_block_cache
+    move = block.move_resource_to_block_cache
+
+    def refuse(path: Any) -> None:
+        if is_http_url_like(str(path)) or "://" in str(path):
+            raise gr.Error("a file entry must be an uploaded file, not a URL",
+                           print_exception=False)
+
+    async def async_local(path: Any) -> Any:
+        refuse(path)
+        return await fetch(path)
+
+    def local(path: Any) -> Any:
+        refuse(path)
+        return move(path)
+
+    block.async_move_resource_to_block_cache = async_local
+    block.move_resource_to_block_cache = local
+
+
+def _build(service: ChatService, *, concurrency: int = 2, mcp: bool = False,
+           manage: bool = False) -> gr.Blocks:
     """The page. ``concurrency`` bounds how many questions are answered at once (page + API).
     ``mcp`` adds the MCP tools ``ask`` and ``show`` (gradio serves them at /gradio_api/mcp/);
     ``manage`` adds adding / removing article files to the Index tab (the index is updated
@@ -65,8 +105,10 @@ def build(service: ChatService, *, concurrency: int = 2, mcp: bool = False,
                        placeholder=READY_PLACEHOLDER if ready else BUSY_PLACEHOLDER),
             gr.Button(interactive=ready),
             gr.skip() if turns else transcript_html([]),
-            render.render_stats(service.startup.stats()),
+            render.render_stats(service.stats_page()),
             gr.Dropdown(choices=service.filter_choices()) if ready else gr.skip(),
+            *((gr.Dropdown(choices=service.file_choices()) if ready else gr.skip(),)
+              if manage else ()),
         )
 
     def begin(question: str | None, turns: list[dict[str, Any]] | None) -> tuple[Any, ...]:
@@ -106,31 +148,65 @@ def build(service: ChatService, *, concurrency: int = 2, mcp: bool = False,
     def new_chat() -> tuple[Any, ...]:
         return (transcript_html([]), [], render.ARTICLE_PLACEHOLDER)
 
-    def refresh_stats() -> tuple[Any, ...]:
-        stats = render.render_stats(service.startup.stats(refresh=True))
-        extra = (gr.Dropdown(choices=service.corpus_files(), value=[]),) if manage else ()
-        return (stats, gr.Dropdown(choices=service.filter_choices()), *extra)
+    def refresh_stats(query: str | None = None) -> tuple[Any, ...]:
+        service.startup.stats(refresh=True)
+        stats = render.render_stats(service.stats_page(query, 0))
+        extra = (gr.Dropdown(choices=service.file_choices(), value=[]),) if manage else ()
+        return (stats, 0, gr.Dropdown(choices=service.filter_choices()), *extra)
 
-    def changed(change: Any, *, added: bool) -> Iterator[tuple[Any, ...]]:
-        """(note, uploads, stats, filters, removals): the note and the cleared input, then
-        (when files changed) the index update's progress, and last the new counts, filters
-        and removal choices."""
-        yield (change.html(), None if added else gr.skip(), gr.skip(), gr.skip(),
-               gr.skip() if added else gr.Dropdown(value=[]))
-        if not change.names:
-            return
-        for note in service.update_index(change.message, change.problems):
-            yield note, gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        yield (gr.skip(), gr.skip(), render.render_stats(service.startup.stats()),
-               gr.Dropdown(choices=service.filter_choices()),
-               gr.Dropdown(choices=service.corpus_files(), value=[]))
+    def turn_page(query: str | None, page: int | None, step: int) -> tuple[str, int]:
+        """One page of the Index tab's article list (``step`` pages on, 0: a new search)."""
+        got = service.stats_page(query, (page or 0) + step if step else 0)
+        return render.render_stats(got), int((got or {}).get("page") or 0)
+
+    def find_articles(query: str | None, page: int | None) -> tuple[str, int]:
+        return turn_page(query, page, 0)
+
+    def previous_page(query: str | None, page: int | None) -> tuple[str, int]:
+        return turn_page(query, page, -1)
+
+    def next_page(query: str | None, page: int | None) -> tuple[str, int]:
+        return turn_page(query, page, 1)
+
+    def find_filters(selected: list[str] | None, evt: gr.KeyUpData) -> Any:
+        """The filter's choices for what is typed in it, keeping what is already chosen."""
+        found = service.filter_choices(getattr(evt, "input_value", None))
+        values = {v for _, v in found}
+        keep = [service.filter_label(v) for v in selected or [] if v not in values]
+        return gr.Dropdown(choices=keep + found)
+
+    def find_files(selected: list[str] | None, evt: gr.KeyUpData) -> Any:
+        files = service.file_choices(getattr(evt, "input_value", None))
+        return gr.Dropdown(choices=[f for f in selected or [] if f not in files] + files)
+
+    def changed(kind: str, items: Any, request: gr.Request) -> Iterator[tuple[Any, ...]]:
+        """(note, uploads, stats, filters, removals): the cleared input and the progress
+        while the change runs (files, then the index update), last the new counts, filters
+        and removal choices. The change itself runs to its end in the service whoever
+        reads these (see ChatService.change)."""
+        added = kind == "add"
+        first = True
+        for note, change in service.change(kind, items, _user(request)):
+            clear = (None if added else gr.Dropdown(value=[])) if first else gr.skip()
+            first = False
+            if change is None or not change.names:
+                yield (note, *((clear, gr.skip()) if added else (gr.skip(), gr.skip())),
+                       gr.skip(), gr.skip() if added else clear)
+                continue
+            yield (note, clear if added else gr.skip(),
+                   render.render_stats(service.stats_page()),
+                   gr.Dropdown(choices=service.filter_choices()),
+                   gr.Dropdown(choices=service.file_choices(), value=[]))
+
+    def cancel_change(request: gr.Request) -> str:
+        return render.render_note(service.cancel_change(_user(request)))
 
     def add_files(files: list[str] | None, request: gr.Request) -> Iterator[tuple[Any, ...]]:
-        yield from changed(service.add_files(files, _user(request)), added=True)
+        yield from changed("add", files, request)
 
     def remove_files(paths: list[str] | None,
                      request: gr.Request) -> Iterator[tuple[Any, ...]]:
-        yield from changed(service.remove_files(paths, _user(request)), added=False)
+        yield from changed("remove", paths, request)
 
     def api_ask(question: str, history: list[str] | None = None, k: int | None = None,
                 mode: str | None = None, filters: list[str] | None = None) -> str:
@@ -150,7 +226,7 @@ def build(service: ChatService, *, concurrency: int = 2, mcp: bool = False,
 
     # -- layout -----------------------------------------------------------------------------
     with gr.Blocks(title="askcorpus", analytics_enabled=False, fill_width=True) as demo:
-        turns = gr.State([], time_to_live=12 * 3600)
+        turns = gr.State([], time_to_live=4 * 3600)
         with gr.Row(elem_id="ac-header", equal_height=True):
             gr.HTML(BRAND, elem_id="ac-brand", js_on_load=None)
             status = gr.HTML(render.render_status(service.startup.snapshot()),
@@ -179,11 +255,21 @@ def build(service: ChatService, *, concurrency: int = 2, mcp: bool = False,
                     mode = gr.Radio(MODE_CHOICES, value=service.default_mode,
                                     label="Retrieval", elem_id="ac-mode")
                     filters = gr.Dropdown(choices=service.filter_choices(), value=[],
-                                          multiselect=True, label="Search only in",
+                                          multiselect=True, allow_custom_value=True,
+                                          label="Search only in",
                                           info="Articles or outlets; empty = the whole corpus",
                                           elem_id="ac-filters")
                 with gr.Tab("Index", id="index"):
-                    stats = gr.HTML(render.render_stats(service.startup.stats()),
+                    with gr.Row(elem_id="ac-find-row"):
+                        find = gr.Textbox(placeholder="Find articles by title, outlet or file",
+                                          show_label=False, container=False, scale=4,
+                                          max_length=200, elem_id="ac-find")
+                        previous = gr.Button("◀", size="sm", scale=0, min_width=40,
+                                             elem_id="ac-prev")
+                        following = gr.Button("▶", size="sm", scale=0, min_width=40,
+                                              elem_id="ac-next")
+                    page = gr.State(0)
+                    stats = gr.HTML(render.render_stats(service.stats_page()),
                                     elem_id="ac-stats", js_on_load=None)
                     refresh = gr.Button("Refresh", size="sm", variant="secondary")
                     if manage:
@@ -197,8 +283,9 @@ def build(service: ChatService, *, concurrency: int = 2, mcp: bool = False,
                             # no file_types: gradio would reject a whole drop for one wrong
                             # file; add_files refuses each unfit file with its reason instead
                             add = gr.Button("Add to the corpus", size="sm", elem_id="ac-add")
-                            removals = gr.Dropdown(choices=service.corpus_files(), value=[],
-                                                   multiselect=True, label="Articles to remove",
+                            removals = gr.Dropdown(choices=service.file_choices(), value=[],
+                                                   multiselect=True, allow_custom_value=True,
+                                                   label="Articles to remove",
                                                    info="Files of the corpus folder (a JSON "
                                                         "file: all its articles); moved to "
                                                         ".askcorpus-removed/ (undo: move "
@@ -206,6 +293,8 @@ def build(service: ChatService, *, concurrency: int = 2, mcp: bool = False,
                                                    elem_id="ac-removals")
                             remove = gr.Button("Remove from the corpus", size="sm",
                                                variant="stop", elem_id="ac-remove")
+                            cancel = gr.Button("Cancel indexing", size="sm",
+                                               variant="secondary", elem_id="ac-cancel")
                             note = gr.HTML("", elem_id="ac-manage-note", js_on_load=None)
         timer = gr.Timer(POLL_SECONDS)
 
@@ -215,7 +304,8 @@ def build(service: ChatService, *, concurrency: int = 2, mcp: bool = False,
         # answering: at most `concurrency` at once, shared with /ask (the page shows "Searching…")
         heavy = {**quiet, "concurrency_limit": concurrency,
                  "concurrency_id": "ask"}
-        poll_out = [status, timer, question, send, transcript, stats, filters]
+        poll_out = [status, timer, question, send, transcript, stats, filters,
+                    *([removals] if manage else [])]
         timer.tick(poll, [turns], poll_out, **cheap)
         demo.load(poll, [turns], poll_out, **cheap)
 
@@ -238,14 +328,24 @@ def build(service: ChatService, *, concurrency: int = 2, mcp: bool = False,
         transcript.source(open_source, None, [article, tabs], **cheap).then(
             None, js=assets.SCROLL_ARTICLE_JS)
         clear.click(new_chat, None, [transcript, turns, article], **cheap)
-        refresh_out = [stats, filters, *([removals] if manage else [])]
-        refresh.click(refresh_stats, None, refresh_out, **cheap)
+        refresh_out = [stats, page, filters, *([removals] if manage else [])]
+        refresh.click(refresh_stats, [find], refresh_out, **cheap)
+        # the article list is sent a page at a time; dropdowns hold MAX_CHOICES entries and
+        # are searched on the server as one types (per-page cost: not the corpus size)
+        find.change(find_articles, [find, page], [stats, page], **cheap)
+        previous.click(previous_page, [find, page], [stats, page], **cheap)
+        following.click(next_page, [find, page], [stats, page], **cheap)
+        filters.key_up(find_filters, [filters], [filters], **cheap)
+        if manage:
+            removals.key_up(find_files, [removals], [removals], **cheap)
         if manage:
             # one change at a time (the index update that follows embeds on the CPU)
             change = {**quiet, "concurrency_limit": 1, "concurrency_id": "manage"}
             change_out = [note, uploads, stats, filters, removals]
             add.click(add_files, [uploads], change_out, **change)
             remove.click(remove_files, [removals], change_out, **change)
+            # not queued behind the change it stops; the note then says what came of it
+            cancel.click(cancel_change, None, [note], **cheap)
 
         gr.api(api_ask, api_name="ask", concurrency_limit=concurrency, concurrency_id="ask")
         if mcp:
@@ -279,7 +379,8 @@ def mcp_tools(service: ChatService) -> tuple[Any, Any]:
 
         Returns:
             JSON text: {"question", "answered", "message", "confidence", "quotes": [{"text",
-            "path", "start", "end", "title", "outlet", "date", "flags", ...}], "related"},
+            "path", "start", "end", "title", "outlet", "author", "date", "flags", ...}],
+            "related"},
             exactly what `askcorpus ask --json` prints; or {"question", "error"}.
         """
         filters = [*(articles or []), *(outlets or [])]
@@ -296,8 +397,8 @@ def mcp_tools(service: ChatService) -> tuple[Any, Any]:
             context: characters of article to include before and after the quote (default 600)
 
         Returns:
-            JSON text: {"path", "title", "outlet", "date", "url", "start", "end", "quote",
-            "text", "text_start", "text_end", "length"} where text is
+            JSON text: {"path", "title", "outlet", "author", "date", "url", "start", "end",
+            "quote", "text", "text_start", "text_end", "length"} where text is
             article[text_start:text_end]; or {"path", "error"}.
         """
         return answer_json(service.show(path, start, end, context))

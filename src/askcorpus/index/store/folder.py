@@ -32,7 +32,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ...errors import AskCorpusError, IndexCorruptError, IndexLockedError, IndexMissingError
+from ...errors import (
+    AskCorpusError,
+    IndexCorruptError,
+    IndexLockedError,
+    IndexMismatchError,
+    IndexMissingError,
+)
 from ...types import Chunk, DocInfo, Document
 from ..late_pooling import decode_stored, encode_rows
 from ..lexical import Lexical
@@ -41,7 +47,7 @@ if TYPE_CHECKING:
     from ...config import Settings
     from .base import IndexReader, IndexWriter, NewGeneration
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: documents.author (the byline)
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 DB = "chunks.sqlite"
@@ -55,7 +61,8 @@ CREATE TABLE documents (
   format TEXT NOT NULL, outlet TEXT, date TEXT, url TEXT, record TEXT, encoding TEXT,
   spans TEXT NOT NULL, text TEXT NOT NULL, n_chunks INTEGER NOT NULL,
   cluster TEXT NOT NULL, minhash BLOB,
-  sentvecs BLOB  -- late_pooling.encode_rows (one row per sentence); NULL: none
+  sentvecs BLOB,  -- late_pooling.encode_rows (one row per sentence); NULL: none
+  author TEXT  -- the byline, where the file states one (schema 2)
 );
 CREATE TABLE chunks (
   id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(id),
@@ -124,6 +131,11 @@ def read_manifest(folder: Path) -> dict[str, Any]:
             f"index in {folder} has schema {version}, newer than this askcorpus understands "
             f"({SCHEMA_VERSION}): upgrade askcorpus, or {REBUILD_HINT}"
         )
+    if version < SCHEMA_VERSION:
+        raise IndexMismatchError(
+            f"index in {folder} has schema {version}, older than this askcorpus writes "
+            f"({SCHEMA_VERSION}); {REBUILD_HINT}"
+        )
     manifest["_generation"] = gen
     return manifest
 
@@ -185,13 +197,13 @@ def _db_errors(index: StoredIndex) -> Iterator[None]:
                                 f"{REBUILD_HINT}") from None
 
 
-_INFO_COLUMNS = "id, path, paths, title, format, outlet, date, url, record, cluster"
+_INFO_COLUMNS = "id, path, paths, title, format, outlet, date, url, record, cluster, author"
 
 
 def _doc_info(r: Sequence[Any]) -> DocInfo:
     """A DocInfo from a row selected with _INFO_COLUMNS."""
     return DocInfo(id=r[0], path=r[1], paths=tuple(json.loads(r[2])), title=r[3], format=r[4],
-                   outlet=r[5], date=r[6], url=r[7], record=r[8], cluster=r[9])
+                   outlet=r[5], date=r[6], url=r[7], record=r[8], cluster=r[9], author=r[10])
 
 
 @dataclass
@@ -222,7 +234,8 @@ class StoredIndex:
         return contextlib.nullcontext(self)
 
     def document_entries(self) -> dict[str, dict[str, Any]]:
-        """doc id -> the manifest's entry (paths, chunks, title, outlet, date, url, record)."""
+        """doc id -> the manifest's entry (paths, chunks, title, outlet, date, url, record,
+        author)."""
         return dict(self.manifest.get("documents", {}))
 
     def chunk_mask(self, doc_ids: Collection[str]) -> np.ndarray:
@@ -328,7 +341,7 @@ class StoredIndex:
             rows = self.db.execute(f"SELECT {_INFO_COLUMNS}, n_chunks FROM documents "
                                    "ORDER BY path").fetchall()
         for r in rows:
-            yield _doc_info(r), r[10]
+            yield _doc_info(r), r[11]
 
     def find_document(self, path: str) -> DocInfo | None:
         """A document by its path (or ``path#record``), or by its id (or an id prefix)."""
@@ -459,11 +472,11 @@ def write_generation(folder: Path, *, manifest: dict[str, Any], docs: Sequence[D
             for c in chunks:
                 n_chunks[c.doc_id] = n_chunks.get(c.doc_id, 0) + 1
             db.executemany(
-                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [(d.id, d.path, json.dumps(list(d.all_paths)), d.title, d.format, d.outlet,
                   d.date, d.url, d.record, d.encoding, json.dumps(d.spans), d.text,
                   n_chunks.get(d.id, 0), clusters.get(d.id, d.id), minhashes.get(d.id),
-                  _blob(sentence_vectors.get(d.id)) if sentence_vectors else None)
+                  _blob(sentence_vectors.get(d.id)) if sentence_vectors else None, d.author)
                  for d in docs])
             db.executemany('INSERT INTO chunks (id, doc_id, ord, start, "end", text) '
                            "VALUES (?,?,?,?,?,?)",

@@ -33,7 +33,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ....errors import AskCorpusError, IndexCorruptError, IndexLockedError, IndexMissingError
+from ....errors import (
+    AskCorpusError,
+    IndexCorruptError,
+    IndexLockedError,
+    IndexMismatchError,
+    IndexMissingError,
+)
 from ....types import Chunk, DocInfo
 from ...lexical import BM25_PARAMS
 from .schema import PG_SCHEMA_VERSION, DatabaseError, psycopg_module, redact, vector_literal
@@ -43,7 +49,7 @@ if TYPE_CHECKING:
     from .writer import PgWriter
 
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-_INFO = "id, path, paths, title, format, outlet, date, url, record, cluster"
+_INFO = "id, path, paths, title, format, outlet, date, url, record, cluster, author"
 
 
 def _reason(e: BaseException) -> str:
@@ -133,6 +139,10 @@ class PgBackend:
             raise IndexCorruptError(
                 f"index in {self.location} has schema {version}, newer than this askcorpus "
                 f"understands ({PG_SCHEMA_VERSION}): upgrade askcorpus")
+        if version < PG_SCHEMA_VERSION:
+            raise IndexMismatchError(
+                f"index in {self.location} has schema {version}, older than this askcorpus "
+                f"writes ({PG_SCHEMA_VERSION}): run `askcorpus index --store …` to rebuild it")
         if not isinstance(manifest, dict) or not isinstance(manifest.get("model"), dict):
             raise IndexCorruptError(f"the manifest in {self.location} is damaged: "
                                     "run `askcorpus index --rebuild`")
@@ -345,13 +355,14 @@ class PgReader:
     def documents(self) -> Iterator[tuple[DocInfo, int]]:
         rows = self.query(f"SELECT {_INFO}, n_chunks FROM {self.s}.documents ORDER BY path")
         for r in rows:
-            yield _doc_info(r), r[10]
+            yield _doc_info(r), r[11]
 
     def document_entries(self) -> dict[str, dict[str, Any]]:
-        rows = self.query(f"SELECT id, paths, n_chunks, title, outlet, date, url, record "
-                          f"FROM {self.s}.documents ORDER BY path, record")
+        rows = self.query(f"SELECT id, paths, n_chunks, title, outlet, date, url, record, "
+                          f"author FROM {self.s}.documents ORDER BY path, record")
         return {r[0]: {"paths": list(r[1]), "chunks": r[2], "title": r[3], "outlet": r[4],
-                       "date": r[5], "url": r[6], "record": r[7]} for r in rows}
+                       "date": r[5], "url": r[6], "record": r[7], "author": r[8]}
+                for r in rows}
 
     def find_document(self, path: str) -> DocInfo | None:
         """A document by its path (or ``path#record``), or by its id (or an id prefix)."""
@@ -424,4 +435,4 @@ class PgReader:
 
 def _doc_info(r: Sequence[Any]) -> DocInfo:
     return DocInfo(id=r[0], path=r[1], paths=tuple(r[2]), title=r[3], format=r[4],
-                   outlet=r[5], date=r[6], url=r[7], record=r[8], cluster=r[9])
+                   outlet=r[5], date=r[6], url=r[7], record=r[8], cluster=r[9], author=r[10])

@@ -9,7 +9,7 @@ import numpy as np
 
 from ....errors import AskCorpusError
 
-PG_SCHEMA_VERSION = 1
+PG_SCHEMA_VERSION = 2  # 2: documents.author (the byline)
 
 
 class DatabaseError(AskCorpusError):

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 EF_CONSTRUCTION = 64
 _DOC_COLUMNS = ("id", "path", "paths", "title", "format", "outlet", "date", "url", "record",
-                "encoding", "spans", "text", "n_chunks", "cluster", "minhash", "sentvecs")
+                "encoding", "spans", "text", "n_chunks", "cluster", "minhash", "sentvecs",
+                "author")
 
 
 def _schema_sql(s: str, dim: int, m: int) -> str:
@@ -34,7 +35,8 @@ CREATE TABLE {s}.documents (
   format text NOT NULL, outlet text, date text, url text, record text, encoding text,
   spans jsonb NOT NULL, text text NOT NULL, n_chunks int NOT NULL, cluster text NOT NULL,
   minhash bytea,
-  sentvecs bytea  -- late_pooling.encode_rows: one vector per sentence; NULL: none
+  sentvecs bytea,  -- late_pooling.encode_rows: one vector per sentence; NULL: none
+  author text  -- the byline, where the file states one (schema 2)
 );
 CREATE INDEX documents_cluster ON {s}.documents (cluster);
 CREATE INDEX documents_path ON {s}.documents (path);
@@ -89,7 +91,10 @@ class PgWriter:
             "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
             "WHERE attrelid = %s::regclass AND attname = 'embedding'",
             (f"{s}.chunks",)).fetchone() == (f"vector({dim})",)
-        if exists and not same_shape:  # another model: new tables (readers wait for them)
+        older = exists and (conn.execute(f"SELECT schema_version FROM {s}.meta").fetchone()
+                            or (0,))[0] < PG_SCHEMA_VERSION
+        # another model, or tables of an older schema: new tables (readers wait for them)
+        if exists and (not same_shape or older):
             for table in ("postings", "terms", "chunks", "documents", "meta"):
                 conn.execute(f"DROP TABLE IF EXISTS {s}.{table} CASCADE")
             conn.execute(f"DROP SEQUENCE IF EXISTS {s}.chunk_ids")
@@ -101,7 +106,7 @@ class PgWriter:
             conn.execute(f"DELETE FROM {s}.terms")
         old = {r[0]: r[1:] for r in conn.execute(
             f"SELECT id, path, paths, title, format, outlet, date, url, record, cluster, "
-            f"minhash FROM {s}.documents")}
+            f"author, minhash FROM {s}.documents")}
         new_ids = {d.id for d in g.docs}
         gone = [i for i in old if i not in new_ids or i in g.fresh]
         self._remove(gone)
@@ -153,15 +158,15 @@ class PgWriter:
                 continue
             new = (pg_text(d.path), list(d.all_paths), pg_text(d.title), d.format,
                    pg_text(d.outlet), pg_text(d.date), pg_text(d.url), pg_text(d.record),
-                   g.clusters.get(d.id, d.id))
-            if tuple(old[d.id][:9]) != new:
+                   g.clusters.get(d.id, d.id), pg_text(d.author))
+            if tuple(old[d.id][:10]) != new:
                 rows.append((new[0], json.dumps(new[1]), *new[2:], d.id))
         if rows:
             with self.conn.cursor() as cur:
                 cur.executemany(
                     f"UPDATE {self.s}.documents SET path = %s, paths = %s, title = %s, "
-                    "format = %s, outlet = %s, date = %s, url = %s, record = %s, cluster = %s "
-                    "WHERE id = %s", rows)
+                    "format = %s, outlet = %s, date = %s, url = %s, record = %s, cluster = %s, "
+                    "author = %s WHERE id = %s", rows)
 
     def _insert(self, g: NewGeneration) -> None:
         s, conn = self.s, self.conn
@@ -178,7 +183,8 @@ class PgWriter:
                                   pg_text(d.url), pg_text(d.record), d.encoding,
                                   json.dumps(d.spans), pg_text(d.text), n_chunks.get(d.id, 0),
                                   g.clusters.get(d.id, d.id), g.minhashes.get(d.id),
-                                  encode_rows(sv[d.id]) if d.id in sv else None))
+                                  encode_rows(sv[d.id]) if d.id in sv else None,
+                                  pg_text(d.author)))
             if not g.chunks:
                 return
             ids = [r[0] for r in cur.execute(
