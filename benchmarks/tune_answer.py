@@ -20,8 +20,9 @@ With the answer reader (askcorpus/answer/reader.py):
     python benchmarks/tune_answer.py read --cache C --out C-reader [--reader FOLDER]
     python benchmarks/tune_answer.py search --cache C-reader --squad-articles 1,6
 
-A user-scale set is measured beside them, never fit on (any pool not named seed, squad,
-seed_ooc or squad_ooc):
+The written questions' fit split (training/data, `--name news_fit`) is a fit set too; their
+train split (`--name news_train`) is only for train_reader.py and never read here. A user-scale
+set is measured beside them, never fit on (any other pool name):
 
     python benchmarks/tune_answer.py collect --questions eval/reuters_questions.jsonl \
         --corpus ../reuters_corpus --index ../reuters_index --name reuters
@@ -319,7 +320,8 @@ def tradeoff(rows: list[dict], cfg: AnswerSettings, w: np.ndarray, thr: float,
 
 def load_sets(folder: Path, articles: str, squad: Path
               ) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
-    """The cached pools of ``folder``: (the four fit sets, every other one: measured only)."""
+    """The cached pools of ``folder``: (the fit sets, every other one: measured only); the
+    reader's training pools (TRAIN_ONLY) are neither."""
     every = {p.stem: pickle.loads(p.read_bytes()) for p in sorted(folder.glob("*.pkl"))
              if p.stem not in TRAIN_ONLY}
     if not every:

@@ -127,3 +127,16 @@ def test_reader_fusion_ways() -> None:
         assert list(np.argsort(-scores)) == [1, 2, 0, 3], way
         plain = fused(way, 0.0, fw)(c, cfg)
         assert int(np.argmax(plain)) == 3, way  # weight 0: the features alone
+
+
+def test_the_written_fit_split_is_fit_on_and_the_train_split_never_read(tmp_path: Path) -> None:
+    """training/data's pools: news_fit joins the fit sets, news_train (what the reader learns
+    from) is neither fit on nor measured, any other name is measured only."""
+    import pickle
+
+    from tune_answer import load_sets
+
+    for name in ("seed", "news_fit", "news_train", "reuters"):
+        (tmp_path / f"{name}.pkl").write_bytes(pickle.dumps([name]))
+    fit, measured = load_sets(tmp_path, "", Path("unused.json"))
+    assert sorted(fit) == ["news_fit", "seed"] and sorted(measured) == ["reuters"]
