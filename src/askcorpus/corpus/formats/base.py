@@ -59,6 +59,15 @@ def doc_id(text: str, title: str = "") -> str:
     return hashlib.sha256(data).hexdigest()[:24]
 
 
+def decoded(data: bytes) -> tuple[str, str]:
+    """:func:`decode` for a format's reader: a file that is not text raises Unreadable with the
+    reason (``formats.read`` turns it into the file's Skipped entry)."""
+    try:
+        return decode(data)
+    except ValueError as e:
+        raise Unreadable(str(e)) from None
+
+
 def decode(data: bytes) -> tuple[str, str]:
     """Bytes -> (text, encoding). Raises ValueError for binary data."""
     for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),

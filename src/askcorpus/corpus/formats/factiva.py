@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from ...types import Skipped
 from ..parse import html_to_article, lines_with_offsets
-from .base import Format, Item, Unreadable, decode, export_article
+from .base import Format, Item, decoded, export_article
 from .rtf import rtf_text
 
 CODES = ("HD", "BY", "WC", "PD", "ET", "SN", "SC", "ED", "PG", "LA", "CY", "LP", "TD", "CT",
@@ -89,10 +89,7 @@ def read_rtf(data: bytes, rel: str) -> Iterator[Item]:
 
 
 def read_html(data: bytes, rel: str) -> Iterator[Item]:
-    try:
-        source, _ = decode(data)
-    except ValueError as e:
-        raise Unreadable(str(e)) from None
+    source, _ = decoded(data)
     yield from split(html_to_article(source).text, rel, "factiva")
 
 

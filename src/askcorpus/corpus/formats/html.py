@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 from ...types import Document, Skipped
 from ..parse import _FURNITURE, html_to_article
-from .base import Format, Item, decode, one, paragraph_spans, quiet, text_document
+from .base import Format, Item, decoded, one, paragraph_spans, quiet, text_document
 
 _NEVER_SHOWN = ["//template", "//noscript", "//iframe", "//svg", "//object"]  # not page text
 MAX_HTML_CHARS = 8_000_000  # lxml's tree for a larger page is too costly: visible text only
@@ -99,11 +99,7 @@ def visible_text_article(source: str, rel: str, kind: str, encoding: str) -> Ite
 
 
 def read(data: bytes, rel: str) -> Iterator[Item]:
-    try:
-        source, encoding = decode(data)
-    except ValueError as e:
-        yield Skipped(rel, str(e))
-        return
+    source, encoding = decoded(data)
     item = article_from_html(_strip_xml_declaration(source), rel, "html", encoding)
     fetched = _fetched_from(data)
     if isinstance(item, Document) and fetched:

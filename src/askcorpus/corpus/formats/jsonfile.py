@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ...types import Document, Skipped
-from .base import Format, Item, Reader, decode, text_document
+from .base import Format, Item, Reader, decoded, text_document
 
 _TEXT_KEYS = ("text", "body", "content", "article", "maintext", "description", "summary")
 _TITLE_KEYS = ("title", "headline", "name")
@@ -23,11 +23,7 @@ MAX_RECORD_SKIPS = 20  # per file: more bad records are summed up in one entry
 
 def _reader(kind: str) -> Reader:
     def read(data: bytes, rel: str) -> Iterator[Item]:
-        try:
-            text, encoding = decode(data)
-        except ValueError as e:
-            yield Skipped(rel, str(e))
-            return
+        text, encoding = decoded(data)
         if not text.strip():
             yield Skipped(rel, "no text")
             return

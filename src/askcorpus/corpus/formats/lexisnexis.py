@@ -19,7 +19,7 @@ from collections.abc import Iterator
 
 from ...types import Skipped
 from ..parse import _DATE, lines_with_offsets
-from .base import Format, Item, Unreadable, decode, export_article, head_text, paragraph_spans
+from .base import Format, Item, Unreadable, decoded, export_article, head_text, paragraph_spans
 from .word import check_archive, docx_text
 
 _DOC_LINE = re.compile(r"^[ \t]*(\d+) of (\d+) DOCUMENTS?[ \t\r]*$", re.MULTILINE)
@@ -111,10 +111,7 @@ def _txt_article(text: str, start: int, end: int, rel: str, encoding: str,
 
 
 def read_txt(data: bytes, rel: str) -> Iterator[Item]:
-    try:
-        text, encoding = decode(data)
-    except ValueError as e:
-        raise Unreadable(str(e)) from None
+    text, encoding = decoded(data)
     yield from _split_txt(text, rel, encoding)
 
 

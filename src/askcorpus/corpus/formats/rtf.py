@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .base import Format, Item, Unreadable, decode, one, text_document
+from .base import Format, Item, Unreadable, decoded, one, text_document
 
 
 def rtf_text(data: bytes) -> str:
     """The plain text of an RTF file. Raises Unreadable with the reason."""
-    try:
-        source, _ = decode(data)
-    except ValueError as e:
-        raise Unreadable(str(e)) from None
+    source, _ = decoded(data)
     if not source.lstrip().startswith("{\\rtf"):
         raise Unreadable("not an RTF file (it does not start with {\\rtf)")
     from striprtf.striprtf import rtf_to_text

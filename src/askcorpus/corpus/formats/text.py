@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...types import Skipped
-from .base import Format, Item, Reader, decode, one, text_document
+from .base import Format, Item, Reader, decoded, one, text_document
 
 
 def _reader(kind: str) -> Reader:
     def read(data: bytes, rel: str) -> Iterator[Item]:
-        try:
-            text, encoding = decode(data)
-        except ValueError as e:
-            yield Skipped(rel, str(e))
-            return
+        text, encoding = decoded(data)
         yield from one(rel, text_document(text, rel, kind, encoding))
     return read
 
