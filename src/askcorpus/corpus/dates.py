@@ -24,6 +24,11 @@ _PUBLISHED = re.compile(rf"^\s*(?:published|posted|updated|first published|date)
 _DATELINE = re.compile(rf"^\s*[A-Z][A-Z .'-]{{1,40}},\s*({_WRITTEN})")
 _ANY = re.compile(rf"\b{_WRITTEN}\b", re.IGNORECASE)
 
+# what may stand beside a date on a line of its own: weekday, time, time zone
+_DATE_ONLY_EXTRAS = re.compile(
+    r"\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|[0-2]?\d[:.][0-5]\d(?:[:.][0-5]\d)?"
+    r"(?:\s*[ap]\.?m\.?)?|GMT|UTC|[ECMP][SD]T|BST|CET|CEST|updated|published)\b",
+    re.IGNORECASE)
 MIN_YEAR, MAX_YEAR = 1800, 2100
 
 
@@ -72,7 +77,9 @@ def find_in_text(text: str, max_lines: int = 8) -> tuple[str | None, str | None]
             return iso, "dateline"
     for ln in lines:
         m = _ANY.search(ln)
-        if m and len(ln.split()) <= 8 and (iso := normalise(m.group(0))):
+        rest = _DATE_ONLY_EXTRAS.sub("", ln[:m.start()] + ln[m.end():]) if m else "x"
+        # a line that is the date alone (perhaps with its weekday or time), not a sentence
+        if m and not rest.strip(" \t,.;:|-–—()") and (iso := normalise(m.group(0))):
             return iso, "date line"
     return None, None
 
