@@ -106,8 +106,9 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=None, help="first N articles / pages only")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    from askcorpus.config import OFFLINE_ENV
     import os
+
+    from askcorpus.config import OFFLINE_ENV
 
     os.environ.update(OFFLINE_ENV)
     out = {"reuters21578": reuters(args.limit), "web_pages": web(args.limit)}

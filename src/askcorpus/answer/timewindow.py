@@ -45,11 +45,29 @@ _RELATIVE = re.compile(
 _PREPOSITIONS = (r"(?P<prep>in|during|on|since|before|after|until|till|by|as of|from|"
                  r"between|throughout|through)")
 _ABSOLUTE = re.compile(
-    rf"\b{_PREPOSITIONS}\s+(?:the\s+)?(?:early\s+|late\s+|mid-?\s*)?(?P<a>{_POINT})"
+    rf"\b{_PREPOSITIONS}\s+(?:the\s+)?(?P<part>early\s+|late\s+|mid-?\s*)?(?P<a>{_POINT})"
     rf"(?:\s+(?:and|to|until|through|-|–)\s+(?P<b>{_POINT}))?(?![\w-])",
     re.IGNORECASE)
-_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-            "nine": 9, "ten": 10, "few": 3}
+# "the week of 2 March 1987", "the first week of March 1987"
+_WEEK_OF = re.compile(rf"\b(?:(?:in|during)\s+)?the\s+"
+                      rf"(?:(?P<nth>first|second|third|fourth|last)\s+)?week\s+"
+                      rf"(?:of|beginning|starting)\s+(?P<a>{_POINT})(?![\w-])", re.IGNORECASE)
+_WEEK_ENDED = re.compile(rf"\b(?:(?:in|during)\s+)?the\s+week\s+(?:ended|ending|to)\s+"
+                         rf"(?P<a>{_POINT})(?![\w-])", re.IGNORECASE)
+# "between 20 and 31 March 1987"
+_DAYS_OF = re.compile(rf"\b(?:between|from)\s+(?P<d1>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:and|to|-|–)\s+"
+                      rf"(?P<a>{_DAY}\s+{_MON},?\s+{_YEAR}|{_MON}\s+{_DAY},?\s+{_YEAR})(?![\w-])",
+                      re.IGNORECASE)
+_PART = re.compile(r"^(?:(?P<part>early|mid-?|late)\s*)", re.IGNORECASE)
+_AGO = re.compile(r"\b(?P<n>\d{1,3}|a|one|two|three|four|five|six|seven|eight|nine|ten)\s+"
+                  r"(?P<unit>days?|weeks?|months?|years?)\s+ago\b", re.IGNORECASE)
+_EARLIER = re.compile(r"\b(?:earlier|previously)\s+this\s+(?P<unit>week|month|year)\b"
+                      r"|\bsince\s+the\s+(?:start|beginning)\s+of\s+the\s+"
+                      r"(?P<unit2>week|month|year)\b",
+                      re.IGNORECASE)
+
+_NUMBERS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+            "eight": 8, "nine": 9, "ten": 10, "few": 3}
 
 
 @dataclass(frozen=True)
@@ -179,9 +197,72 @@ def _relative(m: re.Match[str], as_of: date) -> tuple[date, date]:
     return as_of - timedelta(days=days - 1 if unit == "day" else days), as_of
 
 
+def _monday(d: date) -> date:
+    return d - timedelta(days=d.weekday())
+
+
+def _special(question: str, as_of: date) -> TimeWindow | None:
+    """Weeks, day ranges inside a month, "two weeks ago", "earlier this month"."""
+    def window(a: date, b: date, m: re.Match[str]) -> TimeWindow:
+        return TimeWindow(a.isoformat(), b.isoformat(), expression=m.group(0).strip(),
+                          as_of=as_of.isoformat())
+
+    try:
+        m = _WEEK_OF.search(question)
+        if m:
+            a0, a1 = _point(m["a"], as_of)
+            nth = (m["nth"] or "").lower()
+            if nth and (a1 - a0).days >= 27:
+                if nth == "last":
+                    return window(a1 - timedelta(days=6), a1, m)
+                k = ["first", "second", "third", "fourth"].index(nth)
+                start = a0 + timedelta(days=7 * k)
+                return window(start, start + timedelta(days=6), m)
+            return window(a0, a0 + timedelta(days=6), m)
+        m = _WEEK_ENDED.search(question)
+        if m:
+            a0, a1 = _point(m["a"], as_of)
+            return window(a1 - timedelta(days=6), a1, m)
+        m = _DAYS_OF.search(question)
+        if m:
+            a0, a1 = _point(m["a"], as_of)
+            first = a0.replace(day=int(m["d1"]))
+            if first > a0:
+                raise QuestionError(f"“{m.group(0).strip()}” ends before it starts")
+            return window(first, a1, m)
+    except ValueError:
+        raise QuestionError(f"“{m.group(0).strip()}” names no real day") from None
+    m = _AGO.search(question)
+    if m:
+        n_raw = m["n"].lower()
+        n = int(n_raw) if n_raw.isdigit() else _NUMBERS[n_raw]
+        unit = m["unit"].lower().rstrip("s")
+        if unit == "day":
+            d = as_of - timedelta(days=n)
+            return window(d, d, m)
+        if unit == "week":
+            start = _monday(as_of) - timedelta(days=7 * n)
+            return window(start, start + timedelta(days=6), m)
+        if unit == "month":
+            y, mo = divmod(as_of.year * 12 + as_of.month - 1 - n, 12)
+            return window(date(y, mo + 1, 1), date(y, mo + 1, monthrange(y, mo + 1)[1]), m)
+        return window(date(as_of.year - n, 1, 1), date(as_of.year - n, 12, 31), m)
+    m = _EARLIER.search(question)
+    if m:
+        unit = (m["unit"] or m["unit2"]).lower()
+        start = {"week": _monday(as_of), "month": as_of.replace(day=1),
+                 "year": as_of.replace(month=1, day=1)}[unit]
+        end = as_of - timedelta(days=1) if m["unit"] else as_of
+        return window(start, max(start, end), m)
+    return None
+
+
 def find_time(question: str, as_of: date) -> TimeWindow | None:
     """The window a time expression in the question means, resolved against ``as_of``; None
     when the question states no time."""
+    special = _special(question, as_of)
+    if special is not None:
+        return special
     m = _ABSOLUTE.search(question)
     if m:
         try:
@@ -204,6 +285,11 @@ def find_time(question: str, as_of: date) -> TimeWindow | None:
             since, until = None, a1
         else:
             since, until = a0, a1
+            part = (m["part"] or "").strip().lower().rstrip("-")
+            if part and (a1 - a0).days >= 27:  # early / mid / late March: thirds of a month
+                start = {"early": 0, "mid": 10, "late": 20}[part]
+                since = a0 + timedelta(days=start)
+                until = a0 + timedelta(days=start + 9) if part != "late" else a1
         return TimeWindow(since.isoformat() if since else None,
                           until.isoformat() if until else None,
                           expression=m.group(0).strip(), as_of=as_of.isoformat())

@@ -18,8 +18,9 @@ _MONTHS = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?
 _WRITTEN = (rf"(?:{_MONTHS}\s+[0-3]?\d(?:st|nd|rd|th)?,?\s+(?:1[89]|20)\d\d"
             rf"|[0-3]?\d(?:st|nd|rd|th)?\s+{_MONTHS},?\s+(?:1[89]|20)\d\d"
             rf"|(?:1[89]|20)\d\d-[01]\d-[0-3]\d)")
-_PUBLISHED = re.compile(rf"^\s*(?:published|posted|updated|first published|date)\b[^\n]{{0,30}}?"
-                        rf"({_WRITTEN})", re.IGNORECASE)
+_PUBLISHED = re.compile(rf"^\s*(?:first\s+)?(?:published|posted|updated|date)(?:\s+on)?\s*:?\s*"
+                        rf"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s*)?({_WRITTEN})",
+                        re.IGNORECASE)
 # "LONDON, March 3, 1987 (Reuters) -", "WASHINGTON, Feb 26 -" (a year is needed to be a date)
 _DATELINE = re.compile(rf"^\s*[A-Z][A-Z .'-]{{1,40}},\s*({_WRITTEN})")
 _ANY = re.compile(rf"\b{_WRITTEN}\b", re.IGNORECASE)
@@ -49,7 +50,7 @@ def normalise(raw: str | None) -> str | None:
         except ValueError:
             return None
     # "26-FEB-1987 15:01:01.79" (Reuters-21578): fractional seconds dateparser cannot read
-    raw = re.sub(r"(\d:\d\d:\d\d)\.\d+", r"\1", raw)
+    raw = re.sub(r"(\d:\d\d:\d\d)\.\d+[A-Za-z]*", r"\1", raw)
     if not re.search(r"\d", raw):
         return None
     import dateparser
@@ -67,7 +68,10 @@ def find_in_text(text: str, max_lines: int = 8) -> tuple[str | None, str | None]
     """(ISO date, source) that the article's first lines state: a "Published …" line, a
     dateline, or a date on a line of its own; (None, None) when they state none."""
     lines = [ln for ln in text[:4000].splitlines() if ln.strip()][:max_lines]
-    for ln in lines:
+    # the article's furniture: the lines before its first sentence-long line (a hard-wrapped
+    # body can leave "June 19, 1987." alone on a line: that is no dateline)
+    head = lines[:next((i for i, ln in enumerate(lines) if len(ln.split()) >= 8), len(lines))]
+    for ln in head:
         m = _PUBLISHED.match(ln)
         if m and (iso := normalise(m.group(1))):
             return iso, "published line"
@@ -75,7 +79,7 @@ def find_in_text(text: str, max_lines: int = 8) -> tuple[str | None, str | None]
         m = _DATELINE.match(ln)
         if m and (iso := normalise(m.group(1))):
             return iso, "dateline"
-    for ln in lines:
+    for ln in head:
         m = _ANY.search(ln)
         rest = _DATE_ONLY_EXTRAS.sub("", ln[:m.start()] + ln[m.end():]) if m else "x"
         # a line that is the date alone (perhaps with its weekday or time), not a sentence
