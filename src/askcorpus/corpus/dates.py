@@ -23,6 +23,8 @@ _PUBLISHED = re.compile(rf"^\s*(?:first\s+)?(?:published|posted|updated|date)(?:
                         re.IGNORECASE)
 # "LONDON, March 3, 1987 (Reuters) -", "WASHINGTON, Feb 26 -" (a year is needed to be a date)
 _DATELINE = re.compile(rf"^\s*[A-Z][A-Z .'-]{{1,40}},\s*({_WRITTEN})")
+_WRITTEN_OR_DASHED = re.compile(rf"{_WRITTEN}|\b[0-3]?\d-{_MONTHS}-(?:1[89]|20)\d\d\b",
+                                re.IGNORECASE)
 _ANY = re.compile(rf"\b{_WRITTEN}\b", re.IGNORECASE)
 
 # what may stand beside a date on a line of its own: weekday, time, time zone
@@ -60,8 +62,12 @@ def normalise(raw: str | None) -> str | None:
             "PREFER_DAY_OF_MONTH": "first", "REQUIRE_PARTS": ["day", "month", "year"],
             "RETURN_AS_TIMEZONE_AWARE": False})
     except (ValueError, OverflowError, TypeError):  # dateparser's own errors on odd input
-        return None
-    return _valid(parsed.date()) if isinstance(parsed, datetime) else None
+        parsed = None
+    if isinstance(parsed, datetime):
+        return _valid(parsed.date())
+    # a date followed by what no parser reads ("27-MAR-1987 03:48:23.00F RM"): the date alone
+    m = _WRITTEN_OR_DASHED.search(raw)
+    return normalise(m.group(0)) if m and m.group(0) != raw else None
 
 
 def find_in_text(text: str, max_lines: int = 8) -> tuple[str | None, str | None]:
