@@ -307,20 +307,21 @@ def render_timeline(quotes: Sequence[Mapping[str, Any]]) -> str:
     seen: dict[str, Mapping[str, Any]] = {}
     for q in quotes:
         seen.setdefault(str(q.get("doc_id", "")), q)
-    dated = sorted((str(q["date"]), q) for q in seen.values()
-                   if isinstance(q.get("date"), str) and q["date"])
+    dated = sorted(((str(q["date"]), q) for q in seen.values()
+                    if isinstance(q.get("date"), str) and q["date"]), key=lambda dq: dq[0])
     if not dated:
         return ""
     undated = len(seen) - len(dated)
     marks = "".join(
-        f'<li class="ac-tick" title="{esc(q.get("title") or "")}"><time>{esc(d)}</time>'
+        f'<li class="ac-tick" title="{esc(q.get("title") or "")}">'
+        f'<span class="ac-tick-date">{esc(d)}</span>'
         + (f'<span class="ac-tick-outlet">{esc(q["outlet"])}</span>' if q.get("outlet") else "")
         + "</li>" for d, q in dated)
-    more = (f'<li class="ac-tick ac-tick-undated"><time>undated</time>'
+    more = (f'<li class="ac-tick ac-tick-undated"><span class="ac-tick-date">undated</span>'
             f'<span class="ac-tick-outlet">{_plural(undated, "article")}</span></li>'
             if undated else "")
-    return (f'<ol class="ac-timeline" aria-label="Dates of the supporting articles">'
-            f"{marks}{more}</ol>")
+    return (f'<ul class="ac-timeline" aria-label="Dates of the supporting articles">'
+            f"{marks}{more}</ul>")
 
 
 def render_note(message: str, problems: Sequence[str] = ()) -> str:
