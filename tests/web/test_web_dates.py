@@ -12,7 +12,7 @@ import pytest
 
 from askcorpus.config import Settings
 from tests.answer.test_time import RECORDS
-from tests.conftest import ask_api, start_live_app
+from tests.conftest import ARTIFACTS, CHROMIUM, ask_api, start_live_app
 
 pytestmark = [pytest.mark.integration,
               pytest.mark.filterwarnings("ignore::DeprecationWarning"),
@@ -100,3 +100,34 @@ def test_time_free_questions_unchanged_over_http(client: Any, app: Any) -> None:
     a = ask_api(client, Q, [], 5, "hybrid", None)
     assert "time" not in a
     assert a == json.loads(json.dumps(app.pipeline.ask(Q, k=5, mode="hybrid").to_dict()))
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is missing")
+def test_page_order_toggle_and_timeline_in_chromium(browser: Any, app: Any) -> None:
+    from tests.web.test_browser import Watched
+
+    w = Watched(browser)
+    try:
+        page = w.page
+        page.goto(app.url)
+        w.wait_ready()
+        page.get_by_role("tab", name="Settings").click()
+        page.locator("#ac-by-date input[type=checkbox]").check()
+        page.locator("#ac-since input, #ac-since textarea").first.fill("1987-01-01")
+        turn = w.ask(Q)
+        assert "in date order" in turn.locator(".ac-answer-head").inner_text()
+        assert "From articles dated" in turn.locator(".ac-time").inner_text()
+        ticks = turn.locator(".ac-timeline .ac-tick-date").all_inner_texts()
+        dated = [t for t in ticks if t != "undated"]
+        assert dated and dated == sorted(dated)
+        heads = turn.locator(".ac-src .ac-date").all_inner_texts()
+        assert heads == sorted(heads), heads  # articles earliest first
+        page.screenshot(path=str(ARTIFACTS / "dates.png"))
+        page.locator("#ac-since input, #ac-since textarea").first.fill("1987-05-01")
+        page.locator("#ac-until input, #ac-until textarea").first.fill("1987-04-01")
+        turn = w.ask(Q)
+        assert "is after" in turn.inner_text()
+        assert not w.errors and not w.dialogs and not w.external
+    finally:
+        w.context.close()
