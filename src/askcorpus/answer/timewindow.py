@@ -45,8 +45,8 @@ _RELATIVE = re.compile(
 _PREPOSITIONS = (r"(?P<prep>in|during|on|since|before|after|until|till|by|as of|from|"
                  r"between|throughout|through)")
 _ABSOLUTE = re.compile(
-    rf"\b{_PREPOSITIONS}\s+(?:the\s+)?(?P<part>early\s+|late\s+|mid-?\s*)?(?P<a>{_POINT})"
-    rf"(?:\s+(?:and|to|until|through|-|–)\s+(?P<b>{_POINT}))?(?![\w-])",
+    rf"\b{_PREPOSITIONS}\s+(?P<part>early\s+|late\s+|mid-?\s*)?(?P<a>{_POINT})"
+    rf"(?:\s+(?:and|to|until|through|-|–)\s+(?P<b>{_POINT}))?(?![\w/-])",
     re.IGNORECASE)
 # "the week of 2 March 1987", "the first week of March 1987"
 _WEEK_OF = re.compile(rf"\b(?:(?:in|during)\s+)?the\s+"
