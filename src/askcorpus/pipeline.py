@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import unicodedata
 from collections.abc import Sequence
@@ -255,14 +256,16 @@ class Pipeline:
             k: int | None = None, mode: str | None = None,
             paths: Sequence[str] | None = None, since: str | None = None,
             until: str | None = None, as_of: str | None = None, undated: str = "include",
-            time: bool = True, order: str = "score") -> Answer:
+            time: bool = True, order: str = "score", time_fallback: bool = True) -> Answer:
         """Answer one question with quotes; ``paths`` limits the search to those articles.
 
         ``since`` / ``until`` (ISO days, a month or a year) limit it to the articles dated in
         that range; else, with ``time``, a time expression in the question does ("in March
         1987", "last week", resolved against ``as_of``, default: the newest article's date).
         ``undated``: "include" (default) or "exclude" the articles that state no date.
-        ``order``: "score" (best first) or "date" (each article's quotes, earliest first)."""
+        ``order``: "score" (best first) or "date" (each article's quotes, earliest first).
+        ``time_fallback``: when the question's own time expression leaves no answer, answer
+        from articles of any date and say so (False: abstain, as for --since/--until)."""
         from .answer.followup import resolve_followup
         from .answer.timewindow import parse_as_of, user_window
 
@@ -288,6 +291,19 @@ class Pipeline:
                 window = self._question_time(store, resolved, reference)
             answer = self._answer(store, q, resolved, qvec, k=k, mode=mode, reranker=reranker,
                                   paths=paths, window=window, undated=undated)
+            if (window is not None and window.expression and not answer.answered
+                    and time_fallback):
+                # "in 1986" may name when it happened, not when it was reported: no article
+                # dated then answers, so the articles of any date are asked, and it is said
+                wider = self._answer(store, q, resolved, qvec, k=k, mode=mode,
+                                     reranker=reranker, paths=paths)
+                if wider.answered:
+                    said = (f"No article dated {window.label} answers this; these quotes are "
+                            f"from articles of any date (“{window.expression}” may be when it "
+                            "happened rather than when it was reported).")
+                    answer = dataclasses.replace(wider, message=f"{said} {wider.message}",
+                                                 extra={**wider.extra, "time": {
+                                                     **answer.extra["time"], "fallback": True}})
         if order == "date":
             answer = by_date(answer)
         return answer

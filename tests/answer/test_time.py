@@ -199,9 +199,18 @@ def test_undated_articles_can_be_left_out(dated) -> None:  # type: ignore[no-unt
 
 def test_an_empty_range_abstains(dated) -> None:  # type: ignore[no-untyped-def]
     a = dated.ask("What net profit did Northwind Mining report in June 1987?",
-                  undated="exclude").to_dict()
+                  undated="exclude", time_fallback=False).to_dict()
     assert not a["answered"] and a["quotes"] == [] and a["related"] == []
     assert a["time"]["articles_in_range"] == 0
+    # by default the question's own time may be when it happened: any date, and it is said
+    b = dated.ask("What net profit did Northwind Mining report in June 1987?",
+                  undated="exclude").to_dict()
+    assert b["answered"] and b["time"]["fallback"] is True
+    assert b["message"].startswith("No article dated 1–30 June 1987 answers this")
+    # a range the user gives is never widened
+    c = dated.ask("What net profit did Northwind Mining report?", since="1987-06-01",
+                  until="1987-06-30", undated="exclude").to_dict()
+    assert not c["answered"] and c["quotes"] == []
 
 
 def test_relative_time_counts_from_the_newest_article(dated) -> None:  # type: ignore
