@@ -166,17 +166,45 @@ def _feed_report(report: Any) -> None:
 
 
 # ------------------------------------------------------------------------------ ask
+def _time_options(f: Any) -> Any:
+    """--since, --until, --as-of, --undated, --no-time: the dates an answer is drawn from."""
+    f = click.option("--no-time", "no_time", is_flag=True,
+                     help="Ignore time expressions in the question (\"in March 1987\").")(f)
+    f = click.option("--undated", type=click.Choice(["include", "exclude"]), default="include",
+                     show_default=True,
+                     help="Articles that state no date, when a date range applies.")(f)
+    f = click.option("--as-of", "as_of", default=None, metavar="DATE",
+                     help="Reference day for \"last week\", \"since January\" "
+                          "[default: the newest article's date].")(f)
+    f = click.option("--until", default=None, metavar="DATE",
+                     help="Only articles dated on or before DATE (YYYY-MM-DD, YYYY-MM, YYYY).")(f)
+    return click.option("--since", default=None, metavar="DATE",
+                        help="Only articles dated on or after DATE (YYYY-MM-DD, YYYY-MM, "
+                             "YYYY).")(f)
+
+
 def _print_answer(answer: dict[str, Any]) -> None:
     width = 96
     click.secho(f"Q: {answer['question']}", bold=True)
     if answer.get("resolved_question") and answer["resolved_question"] != answer["question"]:
         click.echo(f"   (read as: {answer['resolved_question']})")
     quotes = answer["quotes"] if answer["answered"] else answer["related"]
+    if answer["answered"] and answer.get("time"):
+        from .answer.timewindow import time_statement
+
+        click.secho(time_statement(answer["time"]), fg="cyan")
     if not answer["answered"]:
         click.secho(answer["message"], fg="yellow")
         if quotes:
             click.echo("Related passages (they do not answer the question):")
+    by_date = answer.get("order") == "date" and answer["answered"]
+    last_doc = None
     for n, q in enumerate(quotes, 1):
+        if by_date and q["doc_id"] != last_doc:
+            last_doc = q["doc_id"]
+            head = " · ".join(x for x in (q.get("date") or "undated", q.get("outlet"),
+                                          q["title"]) if x)
+            click.secho(f"── {head}", bold=True)
         body = textwrap.fill(f"“{q['text']}”", width=width, initial_indent=f"[{n}] ",
                              subsequent_indent="    ")
         click.echo(body)
@@ -205,8 +233,14 @@ def _print_answer(answer: dict[str, Any]) -> None:
               help="text (for the terminal), json (one object per question, JSON Lines) or "
                    "markdown (block quotes with their sources, to paste) [default: text].")
 @click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
+@_time_options
+@click.option("--order", type=click.Choice(["score", "date"]), default="score",
+              show_default=True,
+              help="score: best quote first; date: each article's quotes, earliest first.")
 def ask_cmd(question: str, index_dir: Path | None, store: str | None, top_k: int | None,
-            mode: str | None, fmt: str | None, as_json: bool) -> None:
+            mode: str | None, fmt: str | None, as_json: bool, since: str | None,
+            until: str | None, as_of: str | None, undated: str, no_time: bool,
+            order: str) -> None:
     """Answer QUESTION with quotes; QUESTION '-' reads one question per line from stdin.
 
     Exit status: 0 answered, 3 no article in the corpus answers (the reply and the closest
@@ -227,7 +261,9 @@ def ask_cmd(question: str, index_dir: Path | None, store: str | None, top_k: int
         if question == "-" and not q.strip():
             continue
         try:
-            answer = pipeline.ask(q, k=top_k, mode=mode).to_dict()
+            answer = pipeline.ask(q, k=top_k, mode=mode, since=since, until=until,
+                                  as_of=as_of, undated=undated, time=not no_time,
+                                  order=order).to_dict()
         except AskCorpusError as e:
             if question != "-":
                 _fail(e)
@@ -542,18 +578,26 @@ def _formats() -> list[dict[str, Any]]:
 @click.option("--json", "as_json", is_flag=True, help="Print {metrics, questions} as JSON.")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Write a Markdown report with plots to this folder.")
+@_time_options
 def eval_cmd(questions: Path | None, index_dir: Path | None, store: str | None, top_k: int,
              mode: str | None,
              compare: str | None, beir_dir: Path | None, split: str, squad_file: Path | None,
              limit: int | None, sample: int | None, cache: Path | None, as_json: bool,
-             out: Path | None) -> None:
-    """Evaluate answers on a question file, a BEIR folder or a SQuAD file."""
+             out: Path | None, since: str | None, until: str | None, as_of: str | None,
+             undated: str, no_time: bool) -> None:
+    """Evaluate answers on a question file, a BEIR folder or a SQuAD file.
+
+    A question file's own "since" / "until" / "as_of" fields (a dated question set) apply to
+    each question unless --since / --until are given; --no-time turns all time handling off."""
     from .evaluation.runner import run_eval
 
+    time = {"since": since, "until": until, "as_of": as_of, "undated": undated,
+            "time": not no_time}
     result = _run(lambda: run_eval(
         _settings(index=index_dir, store=store), questions=questions, k=top_k, mode=mode,
         compare=compare, beir_dir=beir_dir, split=split, squad_file=squad_file, limit=limit,
-        sample=sample, cache=cache, out=out, progress=not as_json and sys.stderr.isatty()))
+        sample=sample, cache=cache, out=out, progress=not as_json and sys.stderr.isatty(),
+        time=time))
     if as_json:
         click.echo(json.dumps(result["json"], ensure_ascii=False))
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import unicodedata
 from collections.abc import Sequence
@@ -253,9 +254,20 @@ class Pipeline:
 
     def ask(self, question: str, history: Sequence[Turn | str] | None = None, *,
             k: int | None = None, mode: str | None = None,
-            paths: Sequence[str] | None = None) -> Answer:
-        """Answer one question with quotes; ``paths`` limits the search to those articles."""
+            paths: Sequence[str] | None = None, since: str | None = None,
+            until: str | None = None, as_of: str | None = None, undated: str = "include",
+            time: bool = True, order: str = "score", time_fallback: bool = True) -> Answer:
+        """Answer one question with quotes; ``paths`` limits the search to those articles.
+
+        ``since`` / ``until`` (ISO days, a month or a year) limit it to the articles dated in
+        that range; else, with ``time``, a time expression in the question does ("in March
+        1987", "last week", resolved against ``as_of``, default: the newest article's date).
+        ``undated``: "include" (default) or "exclude" the articles that state no date.
+        ``order``: "score" (best first) or "date" (each article's quotes, earliest first).
+        ``time_fallback``: when the question's own time expression leaves no answer, answer
+        from articles of any date and say so (False: abstain, as for --since/--until)."""
         from .answer.followup import resolve_followup
+        from .answer.timewindow import parse_as_of, user_window
 
         q = clean_question(question, self.settings.max_question_chars)
         k = self.settings.top_k if k is None else k
@@ -265,19 +277,63 @@ class Pipeline:
         reranker = self._reranker_for(mode)
         if k < 1 or k > 50:
             raise QuestionError("the number of quotes must be between 1 and 50")
+        if undated not in ("include", "exclude"):
+            raise QuestionError("undated must be include or exclude")
+        if order not in ("score", "date"):
+            raise QuestionError("order must be score or date")
+        window = user_window(since, until)
+        reference = parse_as_of(as_of)
         resolved = resolve_followup(q, history or [])
         live = self.store
         qvec = self.query_embedder.embed_query(resolved) if mode != "bm25" else None
         with live.snapshot() as store:  # one consistent state for the whole answer
-            return self._answer(store, q, resolved, qvec, k=k, mode=mode, reranker=reranker,
-                                paths=paths)
+            if window is None and time:
+                window = self._question_time(store, resolved, reference)
+            answer = self._answer(store, q, resolved, qvec, k=k, mode=mode, reranker=reranker,
+                                  paths=paths, window=window, undated=undated)
+            if (window is not None and window.expression and not answer.answered
+                    and time_fallback):
+                # "in 1986" may name when it happened, not when it was reported: no article
+                # dated then answers, so the articles of any date are asked, and it is said
+                wider = self._answer(store, q, resolved, qvec, k=k, mode=mode,
+                                     reranker=reranker, paths=paths)
+                if wider.answered:
+                    said = (f"No article dated {window.label} answers this; these quotes are "
+                            f"from articles of any date (“{window.expression}” may be when it "
+                            "happened rather than when it was reported).")
+                    answer = dataclasses.replace(wider, message=f"{said} {wider.message}",
+                                                 extra={**wider.extra, "time": {
+                                                     **answer.extra["time"], "fallback": True}})
+        if order == "date":
+            answer = by_date(answer)
+        return answer
+
+    def _question_time(self, store: IndexReader, question: str, as_of: Any) -> Any:
+        """The window a time expression in the question means (None: it states no time)."""
+        from datetime import date
+
+        from .answer.timewindow import find_time
+
+        if as_of is None:
+            newest = store.date_bounds()[1]
+            as_of = date.fromisoformat(newest) if newest else date.today()
+        return find_time(question, as_of)
 
     def _answer(self, store: IndexReader, q: str, resolved: str, qvec: np.ndarray | None, *,
                 k: int, mode: str, reranker: Any | None,
-                paths: Sequence[str] | None) -> Answer:
+                paths: Sequence[str] | None, window: Any = None,
+                undated: str = "include") -> Answer:
         from .answer.followup import focus_of
 
         allowed = self._allowed(store, paths) if paths else None
+        time_info: dict[str, Any] = {}
+        if window is not None:
+            inside, no_date = store.dated_ids(window.since, window.until)
+            in_range = inside | no_date if undated == "include" else inside
+            allowed = in_range if allowed is None else allowed & in_range
+            time_info = {**window.to_dict(), "undated": undated,
+                         "articles_in_range": len(inside & allowed),
+                         "undated_articles": len(no_date & allowed)}
         # the same depth whatever k is: the first quotes of k=3 and k=10 are the same
         hits = retrieve(store, resolved, qvec, mode="hybrid" if reranker else mode,
                         k=max(k * 3, 30),
@@ -290,9 +346,17 @@ class Pipeline:
         answer = compose(resolved, hits, store, self.query_embedder, qvec, k=k,
                          settings=self.answer_settings, focus=focus_of(q, resolved),
                          reader=self.reader, spans=self.span_model)
+        extra = {**answer.extra, "mode": mode}
+        message = answer.message
+        if window is not None:
+            undated_quoted = len({qt.doc.id for qt in answer.quotes if not qt.doc.date})
+            extra["time"] = {**time_info, "undated_quoted": undated_quoted}
+            from .answer.timewindow import time_statement
+
+            message = time_statement(extra["time"]) + (f" {message}" if message else "")
         return Answer(question=q, answered=answer.answered, quotes=answer.quotes,
-                      related=answer.related, message=answer.message, resolved_question=resolved,
-                      confidence=answer.confidence, extra={**answer.extra, "mode": mode})
+                      related=answer.related, message=message, resolved_question=resolved,
+                      confidence=answer.confidence, extra=extra)
 
     def _reranker_for(self, mode: str) -> Any | None:
         if mode in MODES:
@@ -343,3 +407,27 @@ class Pipeline:
             close = getattr(self._backend, "close", None)  # a database connection, if any
             if close is not None:
                 close()
+
+
+def by_date(answer: Answer) -> Answer:
+    """The answer's quotes grouped by article, articles earliest first (undated last), each
+    article's quotes in text order: who said what, when. ``articles`` follow the same order
+    and point at the quotes' new positions."""
+    import dataclasses
+
+    first: dict[str, int] = {}
+    for i, q in enumerate(answer.quotes):
+        first.setdefault(q.doc.id, i)
+    order = sorted(range(len(answer.quotes)), key=lambda i: (
+        answer.quotes[i].doc.date is None, answer.quotes[i].doc.date or "",
+        first[answer.quotes[i].doc.id], answer.quotes[i].start))
+    new_at = {old: new for new, old in enumerate(order)}
+    extra = {**answer.extra, "order": "date"}
+    if isinstance(extra.get("articles"), list):
+        arts = [{**a, "quotes": sorted(new_at[n] for n in a.get("quotes", []) if n in new_at)}
+                for a in extra["articles"]]
+        extra["articles"] = sorted(arts, key=lambda a: (a.get("date") is None,
+                                                        a.get("date") or "",
+                                                        min(a["quotes"], default=0)))
+    return dataclasses.replace(answer, quotes=tuple(answer.quotes[i] for i in order),
+                               extra=extra)

@@ -29,6 +29,7 @@ class Document:
     paths: tuple[str, ...] = ()  # every file holding this exact article (duplicates)
     author: str | None = None  # the byline, where the file states one
     extra: tuple[tuple[str, str], ...] = ()  # other fields the file states (length, section…)
+    date_source: str | None = None  # where ``date`` (ISO 8601) came from: "json field", …
 
     @property
     def all_paths(self) -> tuple[str, ...]:
@@ -57,13 +58,14 @@ class DocInfo:
     paths: tuple[str, ...] = ()
     cluster: str | None = None  # near-duplicate group (id of its first member)
     author: str | None = None  # the byline, where the file states one
+    date_source: str | None = None  # where ``date`` (ISO 8601 day) came from
 
     @classmethod
     def of(cls, doc: Document) -> DocInfo:
         return cls(
             id=doc.id, path=doc.path, title=doc.title, format=doc.format, outlet=doc.outlet,
             date=doc.date, url=doc.url, record=doc.record, paths=doc.all_paths,
-            author=doc.author,
+            author=doc.author, date_source=doc.date_source,
         )
 
 
@@ -122,6 +124,7 @@ class Quote:
             "outlet": d.outlet,
             "author": d.author,
             "date": d.date,
+            "date_source": d.date_source,
             "url": d.url,
             "record": d.record,
             "doc_id": d.id,

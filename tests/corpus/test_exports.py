@@ -21,50 +21,50 @@ FACTIVA = Path(__file__).parent / "fixtures" / "factiva"
 needs_ln = pytest.mark.skipif(not (LN / "sample.TXT").is_file(), reason="no LexisNexis samples")
 
 TXT_ARTICLES = [  # (N of 10, title, outlet, date, byline, length), read off sample.TXT
-    ("1", "Lorem ipsum dolor sit amet", "Guardian.com", "January 11, 2010 Monday",
+    ("1", "Lorem ipsum dolor sit amet", "Guardian.com", "2010-01-11",
      "Andrew Sparrow", "355 words"),
-    ("2", "Lorem ipsum dolor sit amet", "Guardian", "January 11, 2010 Monday", "Simon Tisdall",
+    ("2", "Lorem ipsum dolor sit amet", "Guardian", "2010-01-11", "Simon Tisdall",
      "927 words"),
-    ("3", "Lorem ipsum dolor sit amet", "The Sun (England)", "January 11, 2010 Monday",
+    ("3", "Lorem ipsum dolor sit amet", "The Sun (England)", "2010-01-11",
      "TREVOR Kavanagh", "677 words"),
     ("4", "Lorem ipsum dolor sit amet, consectetur adipiscing elit", "The Times (London)",
-     "January 11, 2010 Monday", "Tom Coghlan", "453 words"),
+     "2010-01-11", "Tom Coghlan", "453 words"),
     ("5", "Lorem ipsum dolor sit amet, consectetur adipiscing elit. Etiam lacinia elementum "
-     "sapien?; eget aliquet ex finibus ut.", "The Times (London)", "January 11, 2010 Monday",
+     "sapien?; eget aliquet ex finibus ut.", "The Times (London)", "2010-01-11",
      "William Rees-Mogg", "918 words"),
     ("6", "Lorem ipsum dolor sit amet, consectetur adipiscing elit. Etiam lacinia elementum "
-     "sapien, eget aliquet", "The Times (London)", "January 11, 2010 Monday", "Tom Coghlan",
+     "sapien, eget aliquet", "The Times (London)", "2010-01-11", "Tom Coghlan",
      "471 words"),
-    ("7", "ranch noble ash voice declaration", "Guardian", "January 8, 2010",
+    ("7", "ranch noble ash voice declaration", "Guardian", "2010-01-08",
      "Allegra Stratton", "607 words"),
-    ("8", "PRISONER OF HIS OWN CABINET", "MAIL ON SUNDAY (London)", "January 10, 2010 Sunday",
+    ("8", "PRISONER OF HIS OWN CABINET", "MAIL ON SUNDAY (London)", "2010-01-10",
      "BY STEPHEN POLLARD", "698 words"),
-    ("9", "R (programming language) on Wikipedia", "Sunday Mirror", "January 10, 2010 Sunday",
+    ("9", "R (programming language) on Wikipedia", "Sunday Mirror", "2010-01-10",
      "Ross Ihaka and Robert Gentleman", "446 words"),
-    ("10", "Wikipedia", "DAILY MAIL (London)", "January 9, 2010 Saturday", None,
+    ("10", "Wikipedia", "DAILY MAIL (London)", "2010-01-09", None,
      "2,968 words"),
 ]
 GUARDIAN = "The Guardian(London)"
 DOCX_ARTICLES = [  # read off sample.DOCX (Nexis Uni)
-    ("1", "Lorem ipsum dolor sit amet", "July 1, 2019 Monday 9:20 AM GMT",
+    ("1", "Lorem ipsum dolor sit amet", "2019-07-01",
      "Mattha Busby (now), Andrew Sparrow (earlier)", "355 words"),
-    ("2", "Lorem ipsum dolor sit amet", "July 2, 2019 Tuesday 9:33 AM GMT", "Andrew Sparrow",
+    ("2", "Lorem ipsum dolor sit amet", "2019-07-02", "Andrew Sparrow",
      "571 words"),
-    ("3", "Lorem ipsum dolor sit amet", "July 4, 2019 Thursday 1:04 PM GMT",
+    ("3", "Lorem ipsum dolor sit amet", "2019-07-04",
      "Daniel Boffey in Brussels", "641 words"),
     ("4", "Lorem ipsum dolor sit amet, consectetur adipiscing elit",
-     "July 3, 2019 Wednesday 7:53 PM GMT", "Heather Stewart", "663 words"),
+     "2019-07-03", "Heather Stewart", "663 words"),
     ("5", "Lorem ipsum dolor sit amet, consectetur adipiscing elit.",
-     "July 4, 2019 Thursday 9:10 AM GMT", "Andrew Sparrow and Kevin Rawlinson", "17366 words"),
+     "2019-07-04", "Andrew Sparrow and Kevin Rawlinson", "17366 words"),
     ("6", "Lorem ipsum dolor sit amet, consectetur adipiscing elit. Etiam lacinia elementum "
-     "sapien, eget aliquet", "July 2, 2019 Tuesday 7:00 AM GMT",
+     "sapien, eget aliquet", "2019-07-02",
      "Lisa O'Carroll Sample File correspondent", "967 words"),
-    ("7", "Sample Headline", "July 3, 2019 Wednesday 6:18 PM GMT", "Letters", "412 words"),
-    ("8", "Lorem ipsum dolor sit amet, nec egestas blandit", "July 3, 2019 Wednesday 12:02 AM GMT",
+    ("7", "Sample Headline", "2019-07-03", "Letters", "412 words"),
+    ("8", "Lorem ipsum dolor sit amet, nec egestas blandit", "2019-07-03",
      "Greg Wood", "838 words"),
-    ("9", "R (programming language) on Wikipedia", "July 3, 2019 Wednesday 11:11 AM GMT",
+    ("9", "R (programming language) on Wikipedia", "2019-07-03",
      "Ross Ihaka and Robert Gentleman", "446 words"),
-    ("10", "What is Wikipedia", "July 2, 2019 Tuesday 11:27 AM GMT", "Tom Kibasi",
+    ("10", "What is Wikipedia", "2019-07-02", "Tom Kibasi",
      "1163 words"),
 ]
 HEADER_WORDS = ("BYLINE:", "LENGTH:", "LOAD-DATE:", "LANGUAGE:", "DOCUMENTS", "Copyright",
@@ -190,15 +190,15 @@ def test_nexis_uni_docx_broken_separator(tmp_path: Path) -> None:
 
 FACTIVA_RTF = [  # (AN, HD, SN, PD, BY, WC)
     ("HARBGZ0020240312ek3c0001x", "Port strike halts grain exports", "The Harbour Gazette",
-     "12 March 2024", "Maria Lopez", "74 words"),
+     "2024-03-12", "Maria Lopez", "74 words"),
     ("FINCOU0020240313ek3d0002y", "Central bank holds rates steady", "Financial Courier",
-     "13 March 2024", "Tom Becker", "58 words"),
+     "2024-03-13", "Tom Becker", "58 words"),
 ]
 FACTIVA_HTML = [
     ("RHINVN0020240505ek550001a", "Floods force thousands from their homes",
-     "Rhine Valley News", "5 May 2024", "Anna Schmidt", "61 words"),
+     "Rhine Valley News", "2024-05-05", "Anna Schmidt", "61 words"),
     ("RHINVN0020240506ek560002b", "Rail line to reopen in June", "Rhine Valley News",
-     "6 May 2024", None, "35 words"),
+     "2024-05-06", None, "35 words"),
 ]
 
 

@@ -211,7 +211,7 @@ def test_eml(tmp_path: Path) -> None:
     doc = _doc(p)
     assert (doc.format, doc.title, doc.outlet, doc.date) == (
         "eml", "Port strike halts grain exports", "The Morning Brief",
-        "Tue, 12 Mar 2024 07:00:00 +0000")
+        "2024-03-12")
     _check_offsets(doc, LEAD, MORE)
 
 

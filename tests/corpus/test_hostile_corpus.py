@@ -478,7 +478,7 @@ def test_malformed_json_and_jsonl(tmp_path: Path) -> None:
     docs = {d.title: d for d in checked["docs"].values()}
     assert {"Good", "CRLF one", "CRLF two", "Survivor", "Fine", "Broken \ufffd title"} <= set(
         docs)
-    assert docs["Fine"].outlet == "Wire" and docs["Fine"].date == "20240101"
+    assert docs["Fine"].outlet == "Wire" and docs["Fine"].date == "2024-01-01"
     assert docs["Fine"].url == "javascript:alert(1)"  # stored as data; the page never links it
     text = checked["texts"][docs["Broken \ufffd title"].id]
     assert "Lone \ufffd surrogate" in text  # same length: offsets into the record still hold

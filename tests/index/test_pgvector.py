@@ -27,6 +27,7 @@ from askcorpus.errors import (
 from askcorpus.index.build import build_index
 from askcorpus.index.lexical import tokenize
 from askcorpus.index.store.factory import open_backend
+from askcorpus.index.store.postgres.schema import PG_SCHEMA_VERSION
 from askcorpus.pipeline import Pipeline
 
 pytestmark = pytest.mark.pgvector
@@ -325,13 +326,16 @@ def test_the_author_is_stored_and_an_older_schema_is_rebuilt(
     reader = open_backend(pg).open()
     assert reader.find_document("bylines.jsonl").author == "M. Lopez"  # type: ignore[union-attr]
     reader.close()
-    # the tables as askcorpus wrote them before schema 2: refused, then rebuilt cleanly
+    # the tables as askcorpus wrote them before schema 2 (no author) and 3 (no date_source,
+    # dates as the files stated them): refused, then rebuilt cleanly
     with psycopg.connect(pg.store, autocommit=True) as conn:
         conn.execute(f"ALTER TABLE {pg.pg_schema}.documents DROP COLUMN author")
+        conn.execute(f"ALTER TABLE {pg.pg_schema}.documents DROP COLUMN date_source")
         conn.execute(f"UPDATE {pg.pg_schema}.meta SET schema_version = 1")
     p = Pipeline(pg, embedder=FakeEmbedder())
     with pytest.raises(IndexMismatchError, match=r"has schema 1, older than this askcorpus "
-                       r"writes \(2\): run `askcorpus index --store …` to rebuild it"):
+                       rf"writes \({PG_SCHEMA_VERSION}\): run `askcorpus index --store …` to "
+                       "rebuild it"):
         p.ask(question)
     p.close()
     summary = build_index(pg, FakeEmbedder(), word_counter)
@@ -492,3 +496,43 @@ def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def test_date_filter_is_a_range_on_the_indexed_column_in_both_stores(
+        settings_pair: tuple[Settings, Settings]) -> None:
+    """since / until: the same articles, quotes and counts in both stores; PostgreSQL finds
+    the articles in range with an index on documents.date."""
+    import json
+
+    import psycopg
+
+    from tests.answer.test_time import RECORDS
+
+    folder, pg = settings_pair
+    (pg.corpus / "news.jsonl").write_text("\n".join(json.dumps(r) for r in RECORDS) + "\n",
+                                          encoding="utf-8")
+    for s in (folder, pg):
+        build_index(s, FakeEmbedder(), word_counter)
+    pf, pp = Pipeline(folder, embedder=FakeEmbedder()), Pipeline(pg, embedder=FakeEmbedder())
+    try:
+        a, b = pf.store, pp.store
+        for since, until in [("1987-03-01", "1987-03-31"), ("1987-04-01", None),
+                             (None, "1987-03-31"), ("2030-01-01", None)]:
+            assert a.dated_ids(since, until) == b.dated_ids(since, until)
+        inside, undated = b.dated_ids("1987-03-01", "1987-03-31")
+        assert len(inside) == 1 and len(undated) == 6  # the seed articles and u1 state no date
+        assert a.date_bounds() == b.date_bounds() == ("1987-03-02", "1987-10-19")
+        q = "What net profit did Northwind Mining report in April 1987?"
+        for mode in ("dense", "bm25", "hybrid"):
+            got, want = (p.ask(q, mode=mode, undated="exclude").to_dict() for p in (pp, pf))
+            assert got == want, mode
+            assert {x["record"] for x in got["quotes"] + got["related"]} <= {"a1"}
+        with psycopg.connect(pg.store, autocommit=True) as conn:
+            conn.execute("SET enable_seqscan = off")
+            plan = "\n".join(r[0] for r in conn.execute(
+                f"EXPLAIN SELECT id FROM {pg.pg_schema}.documents "
+                "WHERE date IS NOT NULL AND date >= '1987-03-01' AND date <= '1987-03-31'"))
+        assert "documents_date" in plan, plan
+    finally:
+        pf.close()
+        pp.close()

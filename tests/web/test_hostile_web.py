@@ -120,7 +120,8 @@ def test_no_direct_route_runs_a_page_handler(served: Any) -> None:
                 assert r.status_code == 404, (route, name, r.status_code, r.text)
             assert http.get(f"{base}/gradio_api/call/{name}/x").status_code == 404
         # the public API is still there (and, queued, not on /run)
-        r = http.post(f"{base}/gradio_api/call/ask", json={"data": ["zebra?", [], 1, None, None]})
+        r = http.post(f"{base}/gradio_api/call/ask",
+                      json={"data": ["zebra?", [], 1, None, None, *[None] * 5]})
         assert r.status_code == 200 and "event_id" in r.json()
         assert http.post(f"{base}/gradio_api/run/ask", json={"data": ["x"]}).status_code == 404
         for unused in ("/gradio_api/proxy=http://127.0.0.1:1/x", "/gradio_api/dev/reload",
@@ -507,7 +508,8 @@ def test_ask_odd_k_and_mode_are_clear_errors(served: Any, k: Any, mode: Any,
     base = served.url.rstrip("/")
     with _http() as http:
         r = http.post(f"{base}/gradio_api/call/ask",
-                      json={"data": ["What did Iran give Russia?", [], k, mode, None]})
+                      json={"data": ["What did Iran give Russia?", [], k, mode, None,
+                                     *[None] * 5]})
         assert r.status_code == 200, r.text
         body = http.get(f"{base}/gradio_api/call/ask/{r.json()['event_id']}").text
     data = next(line[5:] for line in body.splitlines() if line.startswith("data:"))

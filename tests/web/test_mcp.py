@@ -77,7 +77,8 @@ def test_tools_are_listed_with_descriptions(mcp_app: Any) -> None:
     assert "verbatim" in ask.description and "not" in ask.description
     assert "article" in show.description
     props = ask.inputSchema["properties"]
-    assert list(props) == ["question", "k", "mode", "articles", "outlets"]
+    assert list(props) == ["question", "k", "mode", "articles", "outlets", "since", "until",
+                           "as_of", "undated", "order"]
     assert ask.inputSchema["required"] == ["question"]
     assert all(props[p].get("description") for p in props)
     assert sorted(show.inputSchema["required"]) == ["end", "path", "start"]

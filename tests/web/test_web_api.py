@@ -118,9 +118,10 @@ def test_ask_is_listed_with_optional_parameters(client: Any) -> None:
     api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     assert list(api) == ["/ask"]  # the page's own handlers are not advertised
     params = {p["parameter_name"]: p for p in api["/ask"]["parameters"]}
-    assert list(params) == ["question", "history", "k", "mode", "filters"]
+    optional = ["history", "k", "mode", "filters", "since", "until", "as_of", "undated", "order"]
+    assert list(params) == ["question", *optional]
     assert not params["question"]["parameter_has_default"]
-    assert all(params[n]["parameter_has_default"] for n in ("history", "k", "mode", "filters"))
+    assert all(params[n]["parameter_has_default"] for n in optional)
 
 
 @pytest.mark.integration
@@ -163,7 +164,7 @@ def test_two_clients_keep_separate_conversations(served: Any) -> None:
 
     def ask(c: Any, question: str) -> str:
         c.predict(question, api_name="/chat_begin")
-        page, *_ = c.predict(5, "hybrid", [], api_name="/chat_answer")
+        page, *_ = c.predict(5, "hybrid", [], "", "", False, False, api_name="/chat_answer")
         return str(page)
 
     a = Client(served.url, verbose=False, analytics_enabled=False)

@@ -1,7 +1,8 @@
 """Scripted evaluation: a question file -> per-question results -> metrics.
 
 Question file (JSON Lines): {"id", "question", "answers": [...], "sources": [...],
-"answerable": bool, "follow_up_of"?: id}. Matching of answers is case-insensitive with
+"answerable": bool, "follow_up_of"?: id, "as_of"?: ISO day (the reference day of a dated
+question's relative time expression)}. Matching of answers is case-insensitive with
 whitespace collapsed; a source matches a quote by path, file name or JSON record id.
 """
 
@@ -41,6 +42,7 @@ class EvalQuestion:
     answerable: bool
     follow_up_of: str | None = None
     kind: str | None = None
+    as_of: str | None = None  # reference day for "last week" in a dated question
 
 
 @dataclass
@@ -74,7 +76,8 @@ def load_questions(path: Path) -> list[EvalQuestion]:
                 id=str(r.get("id", n)), question=r["question"],
                 answers=tuple(r.get("answers") or ()), sources=tuple(r.get("sources") or ()),
                 answerable=bool(r.get("answerable", bool(r.get("answers")))),
-                follow_up_of=r.get("follow_up_of"), kind=r.get("kind")))
+                follow_up_of=r.get("follow_up_of"), kind=r.get("kind"),
+                as_of=r.get("as_of") or None))
         except (ValueError, KeyError, TypeError, AttributeError) as e:
             raise AskCorpusError(f"{path}:{n}: not a question record ({e})") from None
     if not out:
@@ -137,7 +140,8 @@ def evaluate_questions(ask: Callable[..., dict[str, Any]], questions: Sequence[E
         history = [by_id[q.follow_up_of].question] if q.follow_up_of in by_id else []
         t0 = time.perf_counter()
         try:
-            answer = ask(q.question, history, k)
+            answer = ask(q.question, history, k, q.as_of) if q.as_of else ask(
+                q.question, history, k)
             error = None
         except AskCorpusError as e:
             answer, error = {"answered": False, "quotes": [], "related": [],
@@ -154,7 +158,7 @@ def evaluate_questions(ask: Callable[..., dict[str, Any]], questions: Sequence[E
             confidence=float(answer.get("confidence", 0.0)), answer_rank=answer_rank,
             source_rank=first_relevant_rank(ranked, set(q.sources)) if q.sources else None,
             quotes=[{k_: x.get(k_) for k_ in ("text", "path", "record", "start", "end", "score",
-                                              "flags")} for x in shown[:k]],
+                                              "flags", "date")} for x in shown[:k]],
             fidelity_failures=sum(not checker.ok(x) for x in shown),
             latency_ms=latency, kind=q.kind, expected=list(q.answers), error=error,
             mark=marked_text(quotes[0]) if quotes else None))

@@ -50,7 +50,12 @@ def _pipelines(settings: Settings, modes: list[str]) -> dict[str, Any]:
 def run_eval(settings: Settings, *, questions: Path | None, k: int, mode: str | None,
              compare: str | None, beir_dir: Path | None, split: str, squad_file: Path | None,
              limit: int | None, cache: Path | None, out: Path | None,
-             progress: bool, sample: int | None = None) -> dict[str, Any]:
+             progress: bool, sample: int | None = None,
+             time: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``time``: ``since``, ``until``, ``as_of``, ``undated`` and ``time`` (False: no time
+    handling at all, the question's own time expression ignored) for every question; a
+    question's own ``as_of`` is its reference day unless ``as_of`` is given."""
+    time = dict(time or {})
     chosen = [x for x in (questions, beir_dir, squad_file) if x is not None]
     if len(chosen) != 1:
         raise AskCorpusError("give exactly one of: a QUESTIONS.jsonl file, --beir DIR, "
@@ -86,8 +91,15 @@ def run_eval(settings: Settings, *, questions: Path | None, k: int, mode: str | 
         corpus = settings.corpus
     runs, results = {}, {}
     for m, pipe in pipes.items():
-        def ask(q: str, history: list[str], kk: int, _p: Any = pipe) -> dict[str, Any]:
-            return _p.ask(q, history, k=kk).to_dict()
+        def ask(q: str, history: list[str], kk: int, q_as_of: str | None = None,
+                _p: Any = pipe) -> dict[str, Any]:
+            if not time:
+                return _p.ask(q, history, k=kk).to_dict()
+            on = time.get("time", True)
+            return _p.ask(q, history, k=kk, since=time.get("since") if on else None,
+                          until=time.get("until") if on else None,
+                          as_of=time.get("as_of") or q_as_of,
+                          undated=time.get("undated", "include"), time=on).to_dict()
 
         results[m] = evaluate_questions(ask, qs, corpus, k=max(k, 10))
         runs[m] = summarize(results[m], qs)
@@ -102,6 +114,8 @@ def run_eval(settings: Settings, *, questions: Path | None, k: int, mode: str | 
     else:
         js = {"compare": {m: {"metrics": runs[m], "questions": results_as_dicts(results[m])}
                           for m in modes}}
+    if time and not time.get("time", True):
+        title += ", time handling off"
     return {"json": js, "text": f"{title} ({len(qs)} questions)\n{text}"}
 
 

@@ -32,7 +32,8 @@ from .store.folder import SCHEMA_VERSION
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 # Bump when ingestion or chunking changes what is derived from the same files (spans, titles,
 # outlets): indexes built before are then rebuilt instead of keeping stale derived data.
-INGEST_VERSION = 4  # 4: corpus/formats (trafilatura HTML, PDF, DOCX, RTF, e-mail, exports)
+INGEST_VERSION = 5  # 5: ISO 8601 dates with their source (corpus/dates)
+# 4: corpus/formats (trafilatura HTML, PDF, DOCX, RTF, e-mail, exports)
 
 
 @dataclass
@@ -63,7 +64,8 @@ def build_key(model_name: str, dim: int, chunker: ChunkerSettings) -> dict[str, 
 
 def _doc_entry(d: Document, n_chunks: int) -> dict[str, Any]:
     return {"paths": list(d.all_paths), "chunks": n_chunks, "title": d.title,
-            "outlet": d.outlet, "date": d.date, "url": d.url, "record": d.record,
+            "outlet": d.outlet, "date": d.date, "date_source": d.date_source, "url": d.url,
+            "record": d.record,
             "author": d.author}
 
 

@@ -129,6 +129,16 @@ _CSS = r"""
 %T .ac-badge { font-size: .78rem; font-weight: 650; padding: 3px 10px; border-radius: 999px; }
 %T .ac-agree { background: rgba(16, 185, 129, .13); color: #047857; }
 %T .ac-disputed { background: rgba(239, 68, 68, .12); color: #b91c1c; }
+%T .ac-order { background: rgba(59, 130, 246, .12); color: #1d4ed8; }
+%T .ac-time { font-size: .8rem; color: var(--body-text-color-subdued); margin: 0 0 6px; }
+%T .ac-timeline { list-style: none; display: flex; flex-wrap: wrap; gap: 4px 0; margin: 2px 0 8px;
+  padding: 0; font-size: .72rem; }
+%T .ac-tick { display: flex; flex-direction: column; align-items: center; padding: 0 10px;
+  border-top: 2px solid var(--color-accent); position: relative; }
+%T .ac-tick::before { content: ""; width: 8px; height: 8px; border-radius: 50%;
+  background: var(--color-accent); margin-top: -5px; }
+%T .ac-tick-undated { border-top-style: dashed; }
+%T .ac-tick-outlet { color: var(--body-text-color-subdued); }
 %T .ac-resolved { font-size: .78rem; color: var(--body-text-color-subdued); margin: 0 0 8px; }
 %T .ac-group { border-top: 1px solid var(--border-color-primary); padding: 10px 0 4px; margin: 0; }
 %T .ac-answer-head + .ac-group, %T .ac-related h4 + .ac-group { border-top: none; padding-top: 2px; }

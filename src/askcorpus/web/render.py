@@ -267,9 +267,14 @@ def render_answer(answer: Mapping[str, Any]) -> str:
         if answer.get("disputed"):
             badges.append('<span class="ac-badge ac-disputed">disputed: the articles disagree'
                           "</span>")
+        if answer.get("order") == "date":
+            badges.append('<span class="ac-badge ac-order">in date order</span>')
         parts.append(f'<div class="ac-answer-head">{"".join(badges)}</div>')
+        parts.append(render_time(answer))
+        parts.append(render_timeline(answer.get("quotes") or []))
         parts.append(render_groups(answer.get("quotes") or [], answer.get("articles")))
     else:
+        parts.append(render_time(answer))
         parts.append(f'<div class="ac-noanswer"><strong>{esc(NO_ANSWER)}</strong>')
         message = str(answer.get("message") or "")
         if message and message != NO_ANSWER:
@@ -281,6 +286,42 @@ def render_answer(answer: Mapping[str, Any]) -> str:
                          f"{render_groups(related, related=True)}</div>")
     parts.append("</div>")
     return "".join(parts)
+
+
+def render_time(answer: Mapping[str, Any]) -> str:
+    """The date range an answer was drawn from ("From articles dated 1–31 March 1987 …")."""
+    t = answer.get("time")
+    if not isinstance(t, Mapping):
+        return ""
+    from ..answer.timewindow import time_statement
+
+    try:
+        said = time_statement(t)
+    except (KeyError, TypeError, ValueError):
+        return ""
+    return f'<div class="ac-time">{esc(said)}</div>'
+
+
+def render_timeline(quotes: Sequence[Mapping[str, Any]]) -> str:
+    """The supporting articles' dates at a glance: one mark per article, earliest first."""
+    seen: dict[str, Mapping[str, Any]] = {}
+    for q in quotes:
+        seen.setdefault(str(q.get("doc_id", "")), q)
+    dated = sorted(((str(q["date"]), q) for q in seen.values()
+                    if isinstance(q.get("date"), str) and q["date"]), key=lambda dq: dq[0])
+    if not dated:
+        return ""
+    undated = len(seen) - len(dated)
+    marks = "".join(
+        f'<li class="ac-tick" title="{esc(q.get("title") or "")}">'
+        f'<span class="ac-tick-date">{esc(d)}</span>'
+        + (f'<span class="ac-tick-outlet">{esc(q["outlet"])}</span>' if q.get("outlet") else "")
+        + "</li>" for d, q in dated)
+    more = (f'<li class="ac-tick ac-tick-undated"><span class="ac-tick-date">undated</span>'
+            f'<span class="ac-tick-outlet">{_plural(undated, "article")}</span></li>'
+            if undated else "")
+    return (f'<ul class="ac-timeline" aria-label="Dates of the supporting articles">'
+            f"{marks}{more}</ul>")
 
 
 def render_note(message: str, problems: Sequence[str] = ()) -> str:

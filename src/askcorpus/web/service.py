@@ -168,8 +168,12 @@ class ChatService:
         return mode if mode in MODES else "hybrid"
 
     def ask(self, question: Any, history: Any = None, k: Any = None, mode: Any = None,
-            filters: Any = None) -> dict[str, Any]:
-        """``Answer.to_dict()``, or ``{"question": ..., "error": "..."}``; never raises."""
+            filters: Any = None, dates: Any = None) -> dict[str, Any]:
+        """``Answer.to_dict()``, or ``{"question": ..., "error": "..."}``; never raises.
+
+        ``dates``: ``since``, ``until``, ``as_of`` (ISO days, a month or a year), ``undated``
+        (include | exclude), ``order`` (score | date), ``time`` (False: ignore the question's
+        time expression); each may be missing or empty."""
         q = question if isinstance(question, str) else ("" if question is None else question)
         try:
             if not self.startup.ready:
@@ -182,14 +186,16 @@ class ChatService:
             if mode not in (None, "", *MODES):  # rerank is not offered on the web
                 raise AskCorpusError(f"unknown mode {str(mode)[:40]!r}: choose "
                                      f"{', '.join(MODES)}")
+            when = _dates(dates)
             if self._answering is not None:
                 with self._answering:
                     answer = self.pipeline.ask(q, history=_history(history), k=n,
                                                mode=mode or self.default_mode,
-                                               paths=_filters(filters))
+                                               paths=_filters(filters), **when)
             else:
                 answer = self.pipeline.ask(q, history=_history(history), k=n,
-                                           mode=mode or self.default_mode, paths=_filters(filters))
+                                           mode=mode or self.default_mode, paths=_filters(filters),
+                                           **when)
             return answer.to_dict()
         except AskCorpusError as e:
             return {"question": q, "error": str(e)}
@@ -566,3 +572,32 @@ class _Catalog:
         seeded = any(p in _SEED_FILES for a in entries for p in a.get("paths") or [])
         choices = outlets + sorted(labelled)
         return cls(articles, keys, files, choices, seeded, {v: (lbl, v) for lbl, v in choices})
+
+
+_DATE_KEYS = ("since", "until", "as_of")
+
+
+def _dates(dates: Any) -> dict[str, Any]:
+    """Pipeline.ask's date arguments from what a caller sent; QuestionError when unusable."""
+    if dates is None or dates == {}:
+        return {}
+    if not isinstance(dates, dict):
+        raise QuestionError("dates must be an object with since, until, as_of, undated, order")
+    out: dict[str, Any] = {}
+    for key in _DATE_KEYS:
+        v = dates.get(key)
+        if v in (None, ""):
+            continue
+        if not isinstance(v, str) or len(v) > 40:
+            raise QuestionError(f"{key} must be a date written as YYYY-MM-DD")
+        out[key] = v
+    for key, allowed in (("undated", ("include", "exclude")), ("order", ("score", "date"))):
+        v = dates.get(key)
+        if v in (None, ""):
+            continue
+        if v not in allowed:
+            raise QuestionError(f"{key} must be {' or '.join(allowed)}, not {str(v)[:40]!r}")
+        out[key] = v
+    if dates.get("time") is not None:
+        out["time"] = bool(dates["time"])
+    return out

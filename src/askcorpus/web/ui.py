@@ -122,7 +122,9 @@ def _build(service: ChatService, *, concurrency: int = 2, mcp: bool = False,
         return begin(str(question.get("question") or ""), turns)
 
     def finish(turns: list[dict[str, Any]] | None, k: float | None, mode: str | None,
-               filters: list[str] | None) -> tuple[Any, ...]:
+               filters: list[str] | None, since: str | None = None, until: str | None = None,
+               by_date: bool | None = None,
+               exclude_undated: bool | None = None) -> tuple[Any, ...]:
         turns = list(turns or [])
         unlocked = (gr.Textbox(interactive=service.startup.ready),
                     gr.Button(interactive=service.startup.ready))
@@ -130,7 +132,9 @@ def _build(service: ChatService, *, concurrency: int = 2, mcp: bool = False,
             return (gr.skip(), gr.skip(), *unlocked)
         last = dict(turns[-1])
         history = [t["question"] for t in turns[:-1] if t.get("answer") is not None]
-        result = service.ask(last["question"], history, k, mode, filters)
+        dates = {"since": since, "until": until, "order": "date" if by_date else "score",
+                 "undated": "exclude" if exclude_undated else "include"}
+        result = service.ask(last["question"], history, k, mode, filters, dates)
         if "error" in result:
             last["error"] = result["error"]
         else:
@@ -209,18 +213,25 @@ def _build(service: ChatService, *, concurrency: int = 2, mcp: bool = False,
         yield from changed("remove", paths, request)
 
     def api_ask(question: str, history: list[str] | None = None, k: int | None = None,
-                mode: str | None = None, filters: list[str] | None = None) -> str:
+                mode: str | None = None, filters: list[str] | None = None,
+                since: str | None = None, until: str | None = None, as_of: str | None = None,
+                undated: str | None = None, order: str | None = None) -> str:
         """Answer with verbatim quotes: the JSON text `askcorpus ask --json` prints (one line).
 
         history: earlier questions of the conversation, oldest first (for follow-ups).
         k: number of quotes (default 5); mode: hybrid | dense | bm25;
         filters: doc ids, paths or outlet names to search only in.
+        since / until: only articles dated in that range (YYYY-MM-DD, YYYY-MM or YYYY);
+        as_of: the day "last week" is counted from (default: the newest article's date);
+        undated: include (default) | exclude articles without a date; order: score | date.
         Returns one JSON object as text (json.loads it); on bad input
         {"question": ..., "error": "..."}.
         """
         # Text, not a dict: gradio_client downloads every dict with a "path" in a result as a
         # file (each quote has one), so a plain Client would fail fetching "/file=<quote path>".
-        return answer_json(service.ask(question, history, k, mode, filters))
+        return answer_json(service.ask(question, history, k, mode, filters, {
+            "since": since, "until": until, "as_of": as_of, "undated": undated,
+            "order": order}))
 
     api_ask._mcp_type = "api"  # type: ignore[attr-defined]  # gradio: not an MCP tool
 
@@ -259,6 +270,16 @@ def _build(service: ChatService, *, concurrency: int = 2, mcp: bool = False,
                                           label="Search only in",
                                           info="Articles or outlets; empty = the whole corpus",
                                           elem_id="ac-filters")
+                    with gr.Row(elem_id="ac-dates"):
+                        since = gr.Textbox(label="Dated from", placeholder="YYYY-MM-DD",
+                                           max_lines=1, max_length=40, elem_id="ac-since")
+                        until = gr.Textbox(label="Dated until", placeholder="YYYY-MM-DD",
+                                           max_lines=1, max_length=40, elem_id="ac-until")
+                    by_date = gr.Checkbox(False, label="Quotes in date order (earliest first)",
+                                          elem_id="ac-by-date")
+                    no_undated = gr.Checkbox(False, label="Leave out undated articles when a "
+                                                          "date range applies",
+                                             elem_id="ac-no-undated")
                 with gr.Tab("Index", id="index"):
                     with gr.Row(elem_id="ac-find-row"):
                         find = gr.Textbox(placeholder="Find articles by title, outlet or file",
@@ -309,7 +330,7 @@ def _build(service: ChatService, *, concurrency: int = 2, mcp: bool = False,
         timer.tick(poll, [turns], poll_out, **cheap)
         demo.load(poll, [turns], poll_out, **cheap)
 
-        ask_in = [turns, k, mode, filters]
+        ask_in = [turns, k, mode, filters, since, until, by_date, no_undated]
         ask_out = [transcript, turns, question, send]
         # The Enter-key chain is also reachable as /chat_begin + /chat_answer ("undocumented":
         # not listed, but callable by gradio_client, which keeps one State per Client).
@@ -362,7 +383,9 @@ def mcp_tools(service: ChatService) -> tuple[Any, Any]:
     docstrings (``Args:`` become the parameters' descriptions)."""
 
     def ask(question: str, k: int | None = None, mode: str | None = None,
-            articles: list[str] | None = None, outlets: list[str] | None = None) -> str:
+            articles: list[str] | None = None, outlets: list[str] | None = None,
+            since: str | None = None, until: str | None = None, as_of: str | None = None,
+            undated: str | None = None, order: str | None = None) -> str:
         """Answer a question from the indexed news articles with verbatim quotes only: every
         quote is exact text of an article, with its file path and character offsets, outlet,
         title and date; nothing is paraphrased or generated. When no article answers,
@@ -376,6 +399,13 @@ def mcp_tools(service: ChatService) -> tuple[Any, Any]:
             mode: retrieval: "hybrid" (default), "dense" (meaning) or "bm25" (exact words)
             articles: search only these articles (file paths or doc ids, as in quotes)
             outlets: search only articles from these outlets (e.g. "www.independent.co.uk")
+            since: only articles dated on or after this day (YYYY-MM-DD; YYYY-MM or YYYY: all
+                of it). A time in the question ("in March 1987", "last week") limits the dates
+                by itself; since/until override it
+            until: only articles dated on or before this day (YYYY-MM-DD, YYYY-MM or YYYY)
+            as_of: the day relative times ("last week") count from (default: newest article)
+            undated: "include" (default) or "exclude" articles that state no date
+            order: "score" (best quote first, default) or "date" (by article, earliest first)
 
         Returns:
             JSON text: {"question", "answered", "message", "confidence", "quotes": [{"text",
@@ -384,7 +414,9 @@ def mcp_tools(service: ChatService) -> tuple[Any, Any]:
             exactly what `askcorpus ask --json` prints; or {"question", "error"}.
         """
         filters = [*(articles or []), *(outlets or [])]
-        return answer_json(service.ask(question, None, k, mode, filters or None))
+        return answer_json(service.ask(question, None, k, mode, filters or None, {
+            "since": since, "until": until, "as_of": as_of, "undated": undated,
+            "order": order}))
 
     def show(path: str, start: int, end: int, context: int | None = None) -> str:
         """Read the article text around a quote returned by ask, to check it or see its

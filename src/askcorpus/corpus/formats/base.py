@@ -182,7 +182,7 @@ def text_document(text: str, rel: str, kind: str, encoding: str, **meta: Any) ->
         if not parsed.spans:
             return "no article text (only page furniture)"
         spans, title = parsed.spans, parsed.title
-        outlet, date = outlet or parsed.outlet, date or parsed.date
+        outlet = outlet or parsed.outlet
     elif not spans:
         return "no article text"
     elif not title:
@@ -190,16 +190,37 @@ def text_document(text: str, rel: str, kind: str, encoding: str, **meta: Any) ->
 
         title = fallback_title(text, spans)
     title = cap(title, MAX_TITLE_CHARS)
+    day, date_source = dated(text, kind, date, meta.get("date_source"))
     url = url if url is None or len(url) <= MAX_URL_CHARS else None  # a cut url is no link
+    stated = [("date_stated", date)] if isinstance(date, str) and date.strip() != day else []
     extra = tuple((str(cap(k, 40)), str(cap(" ".join(v.split()), MAX_META_CHARS)))
-                  for k, v in meta.get("extra", ()) if k and v and v.strip())
+                  for k, v in [*meta.get("extra", ()), *stated] if k and v and v.strip())
     return Document(
         id=doc_id(text, title or ""), path=rel, text=text, title=title or "(untitled)",
         format=kind, spans=tuple(spans), outlet=cap(outlet, MAX_META_CHARS),
-        date=cap(date, MAX_META_CHARS), url=cap(url, MAX_URL_CHARS),
+        date=day, date_source=date_source, url=cap(url, MAX_URL_CHARS),
         record=cap(meta.get("record"), MAX_META_CHARS), encoding=encoding,
         author=cap(meta.get("author"), MAX_META_CHARS), extra=extra,
     )
+
+
+# where a stated date came from, by format, when the reader does not say
+DATE_SOURCES = {"json": "json field", "jsonl": "json field", "html": "html meta",
+                "htm": "html meta", "eml": "mail header", "mbox": "mail header",
+                "lexisnexis": "lexisnexis", "factiva": "factiva", "pdf": "pdf metadata",
+                "docx": "docx metadata"}
+
+
+def dated(text: str, kind: str, stated: str | None,
+          source: str | None) -> tuple[str | None, str | None]:
+    """(ISO 8601 day, where it came from): the date the file's metadata states, else the one
+    the text states (a "Published …" line, a dateline); (None, None) when neither does."""
+    from ..dates import find_in_text, normalise
+
+    iso = normalise(stated)
+    if iso:
+        return iso, source or DATE_SOURCES.get(kind, f"{kind} field")
+    return find_in_text(text)
 
 
 EXPORT_FIELDS = ("byline", "length", "section", "dateline", "edition", "highlight")
@@ -208,7 +229,7 @@ EXPORT_FIELDS = ("byline", "length", "section", "dateline", "edition", "highligh
 def export_article(text: str, start: int, end: int, body_start: int, body_end: int, rel: str,
                    where: str, kind: str, encoding: str, *, title: str, outlet: str | None,
                    date: str | None, fields: dict[str, str], trailer: dict[str, str], record: str,
-                   documents: str | None = None,
+                   documents: str | None = None, date_source: str | None = None,
                    regions: list[tuple[int, int]] | None = None) -> Item:
     """One article of a multi-article export: ``text[start:end]`` (its exact slice of the
     file's text; ``file_offset`` in ``extra``), quotable in its body (``text[body_start:
@@ -224,6 +245,7 @@ def export_article(text: str, start: int, end: int, body_start: int, body_end: i
         extra.append(("documents", documents))
     extra.append(("file_offset", str(start)))
     doc = text_document(article, rel, kind, encoding, title=title, outlet=outlet, date=date,
+                        date_source=date_source,
                         author=fields.get("byline") or None, record=record, spans=spans,
                         extra=extra)
     return doc if isinstance(doc, Document) else Skipped(where, doc)

@@ -76,7 +76,7 @@ def _article(text: str, group: list[tuple[str, int, int, int]], end: int, rel: s
     return export_article(text, start, end, body[0][0], body[-1][1], rel, where, kind, "utf-8",
                      title=values["HD"], outlet=values.get("SN") or None,
                      date=values.get("PD") or None, fields=fields, trailer=trailer,
-                     record=number, regions=body)
+                     record=number, regions=body, date_source="factiva")
 
 
 def _sniff(data: bytes) -> bool:

@@ -170,7 +170,8 @@ def _docx_article(text: str, a: int, b: int, rel: str, n: int) -> Item:
                 trailer.setdefault(key, m.group(2))
     return export_article(text, title_blk[0], b, blocks[body_at][1], body_end, rel, where,
                      "nexisuni", "utf-8", title=title_blk[2], outlet=outlet_blk[2],
-                     date=date_blk[2], fields=fields, trailer=trailer, record=str(n))
+                     date=date_blk[2], fields=fields, trailer=trailer, record=str(n),
+                          date_source="lexisnexis")
 
 
 def read_docx(data: bytes, rel: str) -> Iterator[Item]:

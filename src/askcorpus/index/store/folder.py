@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from ...config import Settings
     from .base import IndexReader, IndexWriter, NewGeneration
 
-SCHEMA_VERSION = 2  # 2: documents.author (the byline)
+SCHEMA_VERSION = 3  # 2: documents.author (the byline); 3: ISO dates, date_source, date index
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 DB = "chunks.sqlite"
@@ -62,7 +62,8 @@ CREATE TABLE documents (
   spans TEXT NOT NULL, text TEXT NOT NULL, n_chunks INTEGER NOT NULL,
   cluster TEXT NOT NULL, minhash BLOB,
   sentvecs BLOB,  -- late_pooling.encode_rows (one row per sentence); NULL: none
-  author TEXT  -- the byline, where the file states one (schema 2)
+  author TEXT,  -- the byline, where the file states one (schema 2)
+  date_source TEXT  -- where the ISO 8601 date came from (schema 3)
 );
 CREATE TABLE chunks (
   id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(id),
@@ -70,6 +71,7 @@ CREATE TABLE chunks (
 );
 CREATE INDEX chunks_doc ON chunks(doc_id, ord);
 CREATE INDEX documents_cluster ON documents(cluster);
+CREATE INDEX documents_date ON documents(date);
 """
 
 
@@ -197,13 +199,15 @@ def _db_errors(index: StoredIndex) -> Iterator[None]:
                                 f"{REBUILD_HINT}") from None
 
 
-_INFO_COLUMNS = "id, path, paths, title, format, outlet, date, url, record, cluster, author"
+_INFO_COLUMNS = ("id, path, paths, title, format, outlet, date, url, record, cluster, author, "
+                 "date_source")
 
 
 def _doc_info(r: Sequence[Any]) -> DocInfo:
     """A DocInfo from a row selected with _INFO_COLUMNS."""
     return DocInfo(id=r[0], path=r[1], paths=tuple(json.loads(r[2])), title=r[3], format=r[4],
-                   outlet=r[5], date=r[6], url=r[7], record=r[8], cluster=r[9], author=r[10])
+                   outlet=r[5], date=r[6], url=r[7], record=r[8], cluster=r[9], author=r[10],
+                   date_source=r[11])
 
 
 @dataclass
@@ -248,6 +252,29 @@ class StoredIndex:
                 rows = self.db.execute(f"SELECT id FROM chunks WHERE doc_id IN ({marks})", ids)
                 mask[[r[0] for r in rows]] = True
         return mask
+
+    def dated_ids(self, since: str | None, until: str | None) -> tuple[set[str], set[str]]:
+        """(ids of the articles dated within [since, until] (ISO days, None: open), ids of the
+        undated ones): an indexed range on ``documents.date``."""
+        where, params = ["date IS NOT NULL"], []
+        if since:
+            where.append("date >= ?")
+            params.append(since)
+        if until:
+            where.append("date <= ?")
+            params.append(until)
+        with _db_errors(self):
+            inside = {r[0] for r in self.db.execute(
+                f"SELECT id FROM documents WHERE {' AND '.join(where)}", params)}
+            undated = {r[0] for r in self.db.execute(
+                "SELECT id FROM documents WHERE date IS NULL")}
+        return inside, undated
+
+    def date_bounds(self) -> tuple[str | None, str | None]:
+        """The earliest and the newest article date in the index."""
+        with _db_errors(self):
+            row = self.db.execute("SELECT MIN(date), MAX(date) FROM documents").fetchone()
+        return (row[0], row[1]) if row else (None, None)
 
     def dense_search(self, query_vec: np.ndarray, k: int,
                      allowed: Collection[str] | None = None) -> list[tuple[int, float]]:
@@ -472,11 +499,12 @@ def write_generation(folder: Path, *, manifest: dict[str, Any], docs: Sequence[D
             for c in chunks:
                 n_chunks[c.doc_id] = n_chunks.get(c.doc_id, 0) + 1
             db.executemany(
-                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [(d.id, d.path, json.dumps(list(d.all_paths)), d.title, d.format, d.outlet,
                   d.date, d.url, d.record, d.encoding, json.dumps(d.spans), d.text,
                   n_chunks.get(d.id, 0), clusters.get(d.id, d.id), minhashes.get(d.id),
-                  _blob(sentence_vectors.get(d.id)) if sentence_vectors else None, d.author)
+                  _blob(sentence_vectors.get(d.id)) if sentence_vectors else None, d.author,
+                  d.date_source)
                  for d in docs])
             db.executemany('INSERT INTO chunks (id, doc_id, ord, start, "end", text) '
                            "VALUES (?,?,?,?,?,?)",

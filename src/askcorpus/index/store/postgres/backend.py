@@ -49,7 +49,8 @@ if TYPE_CHECKING:
     from .writer import PgWriter
 
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-_INFO = "id, path, paths, title, format, outlet, date, url, record, cluster, author"
+_INFO = ("id, path, paths, title, format, outlet, date, url, record, cluster, author, "
+         "date_source")
 
 
 def _reason(e: BaseException) -> str:
@@ -355,13 +356,14 @@ class PgReader:
     def documents(self) -> Iterator[tuple[DocInfo, int]]:
         rows = self.query(f"SELECT {_INFO}, n_chunks FROM {self.s}.documents ORDER BY path")
         for r in rows:
-            yield _doc_info(r), r[11]
+            yield _doc_info(r), r[12]
 
     def document_entries(self) -> dict[str, dict[str, Any]]:
         rows = self.query(f"SELECT id, paths, n_chunks, title, outlet, date, url, record, "
-                          f"author FROM {self.s}.documents ORDER BY path, record")
+                          f"author, date_source FROM {self.s}.documents ORDER BY path, record")
         return {r[0]: {"paths": list(r[1]), "chunks": r[2], "title": r[3], "outlet": r[4],
-                       "date": r[5], "url": r[6], "record": r[7], "author": r[8]}
+                       "date": r[5], "date_source": r[9], "url": r[6], "record": r[7],
+                       "author": r[8]}
                 for r in rows}
 
     def find_document(self, path: str) -> DocInfo | None:
@@ -371,6 +373,27 @@ class PgReader:
             "OR paths ? %(p)s OR (length(%(p)s) >= 6 AND left(id, length(%(p)s)) = %(p)s) "
             "ORDER BY path LIMIT 1", {"p": path})
         return _doc_info(rows[0]) if rows else None
+
+    def dated_ids(self, since: str | None, until: str | None) -> tuple[set[str], set[str]]:
+        """(ids of the articles dated within [since, until] (ISO days, None: open), ids of the
+        undated ones): a range on the indexed ``documents.date`` column."""
+        where, params = ["date IS NOT NULL"], []
+        if since:
+            where.append("date >= %s")
+            params.append(since)
+        if until:
+            where.append("date <= %s")
+            params.append(until)
+        inside = {r[0] for r in self.query(
+            f"SELECT id FROM {self.s}.documents WHERE {' AND '.join(where)}", params)}
+        undated = {r[0] for r in self.query(
+            f"SELECT id FROM {self.s}.documents WHERE date IS NULL")}
+        return inside, undated
+
+    def date_bounds(self) -> tuple[str | None, str | None]:
+        """The earliest and the newest article date in the index."""
+        rows = self.query(f"SELECT min(date), max(date) FROM {self.s}.documents")
+        return (rows[0][0], rows[0][1]) if rows else (None, None)
 
     def dense_search(self, query_vec: np.ndarray, k: int,
                      allowed: Collection[str] | None = None) -> list[tuple[int, float]]:
@@ -435,4 +458,5 @@ class PgReader:
 
 def _doc_info(r: Sequence[Any]) -> DocInfo:
     return DocInfo(id=r[0], path=r[1], paths=tuple(r[2]), title=r[3], format=r[4],
-                   outlet=r[5], date=r[6], url=r[7], record=r[8], cluster=r[9], author=r[10])
+                   outlet=r[5], date=r[6], url=r[7], record=r[8], cluster=r[9], author=r[10],
+                   date_source=r[11])

@@ -9,7 +9,7 @@ import numpy as np
 
 from ....errors import AskCorpusError
 
-PG_SCHEMA_VERSION = 2  # 2: documents.author (the byline)
+PG_SCHEMA_VERSION = 3  # 2: documents.author (the byline); 3: ISO dates, date_source, index
 
 
 class DatabaseError(AskCorpusError):

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 EF_CONSTRUCTION = 64
 _DOC_COLUMNS = ("id", "path", "paths", "title", "format", "outlet", "date", "url", "record",
                 "encoding", "spans", "text", "n_chunks", "cluster", "minhash", "sentvecs",
-                "author")
+                "author", "date_source")
 
 
 def _schema_sql(s: str, dim: int, m: int) -> str:
@@ -36,8 +36,10 @@ CREATE TABLE {s}.documents (
   spans jsonb NOT NULL, text text NOT NULL, n_chunks int NOT NULL, cluster text NOT NULL,
   minhash bytea,
   sentvecs bytea,  -- late_pooling.encode_rows: one vector per sentence; NULL: none
-  author text  -- the byline, where the file states one (schema 2)
+  author text,  -- the byline, where the file states one (schema 2)
+  date_source text  -- where the ISO 8601 date came from (schema 3)
 );
+CREATE INDEX documents_date ON {s}.documents (date);
 CREATE INDEX documents_cluster ON {s}.documents (cluster);
 CREATE INDEX documents_path ON {s}.documents (path);
 CREATE SEQUENCE {s}.chunk_ids;
@@ -106,7 +108,7 @@ class PgWriter:
             conn.execute(f"DELETE FROM {s}.terms")
         old = {r[0]: r[1:] for r in conn.execute(
             f"SELECT id, path, paths, title, format, outlet, date, url, record, cluster, "
-            f"author, minhash FROM {s}.documents")}
+            f"author, date_source, minhash FROM {s}.documents")}
         new_ids = {d.id for d in g.docs}
         gone = [i for i in old if i not in new_ids or i in g.fresh]
         self._remove(gone)
@@ -158,15 +160,15 @@ class PgWriter:
                 continue
             new = (pg_text(d.path), list(d.all_paths), pg_text(d.title), d.format,
                    pg_text(d.outlet), pg_text(d.date), pg_text(d.url), pg_text(d.record),
-                   g.clusters.get(d.id, d.id), pg_text(d.author))
-            if tuple(old[d.id][:10]) != new:
+                   g.clusters.get(d.id, d.id), pg_text(d.author), pg_text(d.date_source))
+            if tuple(old[d.id][:11]) != new:
                 rows.append((new[0], json.dumps(new[1]), *new[2:], d.id))
         if rows:
             with self.conn.cursor() as cur:
                 cur.executemany(
                     f"UPDATE {self.s}.documents SET path = %s, paths = %s, title = %s, "
                     "format = %s, outlet = %s, date = %s, url = %s, record = %s, cluster = %s, "
-                    "author = %s WHERE id = %s", rows)
+                    "author = %s, date_source = %s WHERE id = %s", rows)
 
     def _insert(self, g: NewGeneration) -> None:
         s, conn = self.s, self.conn
@@ -184,7 +186,7 @@ class PgWriter:
                                   json.dumps(d.spans), pg_text(d.text), n_chunks.get(d.id, 0),
                                   g.clusters.get(d.id, d.id), g.minhashes.get(d.id),
                                   encode_rows(sv[d.id]) if d.id in sv else None,
-                                  pg_text(d.author)))
+                                  pg_text(d.author), pg_text(d.date_source)))
             if not g.chunks:
                 return
             ids = [r[0] for r in cur.execute(
