@@ -539,25 +539,48 @@ def _formats() -> list[dict[str, Any]]:
               help="A fixed random sample of N questions (seed 0), spread over the whole file.")
 @click.option("--cache", type=click.Path(path_type=Path), default=None,
               help="Where benchmark indexes are cached [default: ~/.cache/askcorpus/eval].")
+@click.option("--feedback", "feedback", type=click.Path(path_type=Path), default=None,
+              help="Score the readers' votes of a serve --feedback file (a marked quote is "
+                   "the expected answer; 'nothing answers' an unanswerable question).")
 @click.option("--json", "as_json", is_flag=True, help="Print {metrics, questions} as JSON.")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Write a Markdown report with plots to this folder.")
 def eval_cmd(questions: Path | None, index_dir: Path | None, store: str | None, top_k: int,
              mode: str | None,
              compare: str | None, beir_dir: Path | None, split: str, squad_file: Path | None,
-             limit: int | None, sample: int | None, cache: Path | None, as_json: bool,
-             out: Path | None) -> None:
+             limit: int | None, sample: int | None, cache: Path | None,
+             feedback: Path | None, as_json: bool, out: Path | None) -> None:
     """Evaluate answers on a question file, a BEIR folder or a SQuAD file."""
     from .evaluation.runner import run_eval
 
     result = _run(lambda: run_eval(
         _settings(index=index_dir, store=store), questions=questions, k=top_k, mode=mode,
         compare=compare, beir_dir=beir_dir, split=split, squad_file=squad_file, limit=limit,
-        sample=sample, cache=cache, out=out, progress=not as_json and sys.stderr.isatty()))
+        sample=sample, cache=cache, out=out, progress=not as_json and sys.stderr.isatty(),
+        feedback=feedback))
     if as_json:
         click.echo(json.dumps(result["json"], ensure_ascii=False))
     else:
         click.echo(result["text"])
+
+
+# -------------------------------------------------------------------------- feedback
+@main.group("feedback")
+def feedback_cmd() -> None:
+    """Readers' votes (serve --feedback FILE) as an evaluation question file."""
+
+
+@feedback_cmd.command("export")
+@click.argument("votes", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="The question file to write (the eval/*.jsonl format).")
+def feedback_export(votes: Path, out: Path) -> None:
+    """Turn a votes file into a question file for askcorpus eval."""
+    from .evaluation.feedback import export
+
+    written, skipped = _run(lambda: export(votes, out))
+    note = f" ({skipped} 'down' votes without a marked quote left out)" if skipped else ""
+    click.echo(f"{written} questions written to {out}{note}")
 
 
 # ------------------------------------------------------------------------------ serve
