@@ -601,15 +601,18 @@ def feedback_export(votes: Path, out: Path) -> None:
 @click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
               help="Also answer requests addressed to this host name (a reverse proxy's, a "
                    "LAN name); loopback names and the bound address always are. Repeatable.")
+@click.option("--feedback", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              metavar="FILE", help="Append readers' votes on answers to this JSON Lines file "
+                                   "(see askcorpus eval --feedback; off with --read-only).")
 def serve_cmd(corpus: Path | None, index_dir: Path | None, store: str | None, host: str,
               port: int, mcp: bool, watch: bool, read_only: bool,
-              allowed_hosts: tuple[str, ...]) -> None:
+              allowed_hosts: tuple[str, ...], feedback: Path | None) -> None:
     """Start the web chat (building the index first if it is missing or stale)."""
     from .web import serve
 
     _run(lambda: serve(_settings(corpus=corpus, index=index_dir, store=store), host=host,
                        port=port, mcp=mcp, watch=watch, read_only=read_only,
-                       allowed_hosts=allowed_hosts))
+                       allowed_hosts=allowed_hosts, feedback=feedback))
 
 
 if __name__ == "__main__":  # pragma: no cover
