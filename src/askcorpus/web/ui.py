@@ -188,11 +188,11 @@ def _build(service: ChatService, *, concurrency: int = 2, mcp: bool = False,
             spans = f"{start}:{end}::" if start >= 0 else ""
             body, tab = service.article_html(doc, spans, 0), gr.Tabs(selected="article")
         return (store, gr.Dropdown(choices=workbench.choices(store), value=None),
-                render.render_note(note) if note else "", body, tab)
+                render.render_note(note) if note else "", body, tab, workbench.new_id())
 
     def save(saved_raw: Any, chat_id: str, turns: list[dict[str, Any]]) -> tuple[Any, ...]:
         store, _ = workbench.read_chats(saved_raw)
-        store = workbench.keep(store, chat_id, turns)
+        store = workbench.keep(store, chat_id or workbench.new_id(), turns)
         return (store, gr.Dropdown(choices=workbench.choices(store), value=chat_id),
                 *work_views(turns, chat_id))
 
@@ -324,7 +324,8 @@ def _build(service: ChatService, *, concurrency: int = 2, mcp: bool = False,
     # -- layout -----------------------------------------------------------------------------
     with gr.Blocks(title="askcorpus", analytics_enabled=False, fill_width=True) as demo:
         turns = gr.State([], time_to_live=4 * 3600)
-        chat_id = gr.State(workbench.new_id, time_to_live=4 * 3600)
+        chat_id = gr.State("", time_to_live=4 * 3600)  # set by restore (a callable default
+        # would add a load event of its own, public as an MCP tool)
         # each browser keeps its own conversations (sealed with a key kept beside the index)
         saved = gr.BrowserState({"chats": [], "unreadable": []}, storage_key="askcorpus-chats",
                                 secret=service.browser_secret)
@@ -461,7 +462,7 @@ def _build(service: ChatService, *, concurrency: int = 2, mcp: bool = False,
         transcript.source(open_source, None, [article, tabs], **cheap).then(
             None, js=assets.SCROLL_ARTICLE_JS)
         clear.click(new_chat, None, [transcript, turns, article, chat_id, *views], **cheap)
-        demo.load(restore, [saved], [saved, chats, work_note, article, tabs], **cheap)
+        demo.load(restore, [saved], [saved, chats, work_note, article, tabs, chat_id], **cheap)
         reopen_btn.click(reopen, [saved, chats],
                          [transcript, turns, chat_id, work_note, *views], **cheap)
         delete_btn.click(forget, [saved, chats, chat_id],
