@@ -575,6 +575,9 @@ def _formats() -> list[dict[str, Any]]:
               help="A fixed random sample of N questions (seed 0), spread over the whole file.")
 @click.option("--cache", type=click.Path(path_type=Path), default=None,
               help="Where benchmark indexes are cached [default: ~/.cache/askcorpus/eval].")
+@click.option("--feedback", "feedback", type=click.Path(path_type=Path), default=None,
+              help="Score the readers' votes of a serve --feedback file (a marked quote is "
+                   "the expected answer; 'nothing answers' an unanswerable question).")
 @click.option("--json", "as_json", is_flag=True, help="Print {metrics, questions} as JSON.")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Write a Markdown report with plots to this folder.")
@@ -582,10 +585,11 @@ def _formats() -> list[dict[str, Any]]:
 def eval_cmd(questions: Path | None, index_dir: Path | None, store: str | None, top_k: int,
              mode: str | None,
              compare: str | None, beir_dir: Path | None, split: str, squad_file: Path | None,
-             limit: int | None, sample: int | None, cache: Path | None, as_json: bool,
+             limit: int | None, sample: int | None, cache: Path | None,
+             feedback: Path | None, as_json: bool,
              out: Path | None, since: str | None, until: str | None, as_of: str | None,
              undated: str, no_time: bool) -> None:
-    """Evaluate answers on a question file, a BEIR folder or a SQuAD file.
+    """Evaluate answers on a question file, a BEIR folder, a SQuAD file or a votes file.
 
     A question file's own "since" / "until" / "as_of" fields (a dated question set) apply to
     each question unless --since / --until are given; --no-time turns all time handling off."""
@@ -597,11 +601,30 @@ def eval_cmd(questions: Path | None, index_dir: Path | None, store: str | None, 
         _settings(index=index_dir, store=store), questions=questions, k=top_k, mode=mode,
         compare=compare, beir_dir=beir_dir, split=split, squad_file=squad_file, limit=limit,
         sample=sample, cache=cache, out=out, progress=not as_json and sys.stderr.isatty(),
-        time=time))
+        time=time, feedback=feedback))
     if as_json:
         click.echo(json.dumps(result["json"], ensure_ascii=False))
     else:
         click.echo(result["text"])
+
+
+# -------------------------------------------------------------------------- feedback
+@main.group("feedback")
+def feedback_cmd() -> None:
+    """Readers' votes (serve --feedback FILE) as an evaluation question file."""
+
+
+@feedback_cmd.command("export")
+@click.argument("votes", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="The question file to write (the eval/*.jsonl format).")
+def feedback_export(votes: Path, out: Path) -> None:
+    """Turn a votes file into a question file for askcorpus eval."""
+    from .evaluation.feedback import export
+
+    written, skipped = _run(lambda: export(votes, out))
+    note = f" ({skipped} 'down' votes without a marked quote left out)" if skipped else ""
+    click.echo(f"{written} questions written to {out}{note}")
 
 
 # ------------------------------------------------------------------------------ serve
@@ -622,15 +645,18 @@ def eval_cmd(questions: Path | None, index_dir: Path | None, store: str | None, 
 @click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
               help="Also answer requests addressed to this host name (a reverse proxy's, a "
                    "LAN name); loopback names and the bound address always are. Repeatable.")
+@click.option("--feedback", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              metavar="FILE", help="Append readers' votes on answers to this JSON Lines file "
+                                   "(see askcorpus eval --feedback; off with --read-only).")
 def serve_cmd(corpus: Path | None, index_dir: Path | None, store: str | None, host: str,
               port: int, mcp: bool, watch: bool, read_only: bool,
-              allowed_hosts: tuple[str, ...]) -> None:
+              allowed_hosts: tuple[str, ...], feedback: Path | None) -> None:
     """Start the web chat (building the index first if it is missing or stale)."""
     from .web import serve
 
     _run(lambda: serve(_settings(corpus=corpus, index=index_dir, store=store), host=host,
                        port=port, mcp=mcp, watch=watch, read_only=read_only,
-                       allowed_hosts=allowed_hosts))
+                       allowed_hosts=allowed_hosts, feedback=feedback))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -51,15 +51,17 @@ def run_eval(settings: Settings, *, questions: Path | None, k: int, mode: str | 
              compare: str | None, beir_dir: Path | None, split: str, squad_file: Path | None,
              limit: int | None, cache: Path | None, out: Path | None,
              progress: bool, sample: int | None = None,
-             time: dict[str, Any] | None = None) -> dict[str, Any]:
+             time: dict[str, Any] | None = None,
+             feedback: Path | None = None) -> dict[str, Any]:
     """``time``: ``since``, ``until``, ``as_of``, ``undated`` and ``time`` (False: no time
     handling at all, the question's own time expression ignored) for every question; a
-    question's own ``as_of`` is its reference day unless ``as_of`` is given."""
+    question's own ``as_of`` is its reference day unless ``as_of`` is given. ``feedback``: a
+    votes file (``serve --feedback``) whose questions are scored instead of a question file."""
     time = dict(time or {})
-    chosen = [x for x in (questions, beir_dir, squad_file) if x is not None]
+    chosen = [x for x in (questions, beir_dir, squad_file, feedback) if x is not None]
     if len(chosen) != 1:
         raise AskCorpusError("give exactly one of: a QUESTIONS.jsonl file, --beir DIR, "
-                             "--squad FILE")
+                             "--squad FILE, --feedback FILE")
     modes = _modes(compare, mode, settings.mode)
     if beir_dir is not None:
         return _run_beir(settings, beir_dir, split, modes, limit, cache, progress)
@@ -70,6 +72,11 @@ def run_eval(settings: Settings, *, questions: Path | None, k: int, mode: str | 
             raise AskCorpusError(f"SQuAD file {squad_file} does not exist")
         _, settings, qs = prepare_squad(squad_file, settings, cache)
         title = f"SQuAD {squad_file.name}"
+    elif feedback is not None:
+        from .feedback import feedback_questions
+
+        qs = feedback_questions(feedback)
+        title = f"Feedback {feedback.name}"
     else:
         assert questions is not None
         qs = load_questions(questions)

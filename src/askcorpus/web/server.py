@@ -96,8 +96,8 @@ def start(settings: Settings, host: str = "127.0.0.1", port: int = 7860, *,
           quiet: bool = True, concurrency: int | None = None,
           max_queue: int | None = None, mcp: bool = False, watch: bool = False,
           watch_debounce_ms: int | None = None, read_only: bool = False,
-          allowed_hosts: Sequence[str] = (), feed_interval_s: float | None = None
-          ) -> RunningApp:
+          allowed_hosts: Sequence[str] = (), feed_interval_s: float | None = None,
+          feedback: Path | None = None) -> RunningApp:
     """Check the login policy, build the page, listen, and start indexing in the background.
 
     ``mcp`` also serves the MCP tools ``ask`` and ``show`` at /gradio_api/mcp/ (streamable
@@ -116,6 +116,10 @@ def start(settings: Settings, host: str = "127.0.0.1", port: int = 7860, *,
     anything, and use only the routes the page and the public API need (``guard.py``).
     Uploads arrive in a folder of this server's own, emptied after each change and removed
     by :meth:`RunningApp.close`.
+
+    ``feedback`` is the JSON Lines file readers' votes are appended to (none: no votes; a
+    read-only server takes none). Conversations are kept in each browser, sealed with a key
+    kept in the index folder (``browser-secret``), so a restart loses none.
 
     ``concurrency`` (questions answered at once) and ``max_queue`` (requests waiting) default
     to ``ASKCORPUS_WEB_CONCURRENCY`` / ``ASKCORPUS_WEB_QUEUE``, else min(4, cores) and 64.
@@ -148,6 +152,11 @@ def start(settings: Settings, host: str = "127.0.0.1", port: int = 7860, *,
     service = ChatService(pipeline, startup, concurrency=n, manage=locked is None,
                           login_required=auth is not None, uploads_dir=uploads,
                           limits=Limits.from_settings(settings))
+    from .workbench import browser_secret
+
+    service.feedback = None if locked is not None else feedback
+    service.browser_secret = browser_secret(
+        None if settings.store else settings.index, Path.home() / ".cache" / "askcorpus")
     demo = build(service, concurrency=n, mcp=mcp, manage=locked is None)
     app_kwargs: dict[str, Any] = {}
     if mcp and auth is not None:
@@ -289,10 +298,12 @@ def _where(settings: Settings) -> str:
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, *,
           mcp: bool = False, watch: bool = False, read_only: bool = False,
+          feedback: Path | None = None,
           allowed_hosts: Sequence[str] = ()) -> None:
     """Run the web chat until interrupted (Ctrl-C). See docs/WEB.md."""
     _log_to_stderr()
     app = start(settings, host, port, mcp=mcp, watch=watch, read_only=read_only,
+                feedback=feedback,
                 allowed_hosts=allowed_hosts)
     login = " (login required)" if app.login_required else ""
     print(f"askcorpus web chat on {app.url}{login}  ·  corpus {settings.corpus}  ·  "

@@ -449,6 +449,39 @@ class ChatService:
         except OSError:
             pass
 
+    feedback: Path | None = None  # where votes go (serve --feedback); None: votes are off
+    browser_secret: str | None = None  # seals the conversations browsers keep (see workbench)
+
+    def vote(self, answer: Any, vote: Any, note: Any = "", marked: Any = None,
+             nothing: Any = False) -> str:
+        """Append one reader's vote on ``answer`` (an ``ask --json`` object) to the feedback
+        file; returns the sentence the page shows. Never raises."""
+        from ..evaluation.feedback import append_vote, make_vote
+
+        if self.feedback is None:
+            return "Votes are off on this server (start it with askcorpus serve --feedback FILE)."
+        if not isinstance(answer, dict) or not isinstance(answer.get("question"), str):
+            return "Choose an answer to vote on."
+        try:
+            idx = None if marked in (None, "", "none") else int(marked)
+            shown = answer.get("quotes") if answer.get("answered") else []
+            rec = make_vote(question=answer["question"], generation=answer.get("generation"),
+                            vote=str(vote), quotes=shown or [], note=str(note or ""),
+                            marked=idx, nothing=bool(nothing),
+                            resolved_question=answer.get("resolved_question"))
+            append_vote(self.feedback, rec)
+        except (AskCorpusError, ValueError, TypeError) as e:
+            return f"The vote was not recorded: {e}"
+        try:
+            live = self.pipeline.store.generation_name
+        except Exception:  # the index is being switched: the vote is written either way
+            live = None
+        if rec["generation"] and live and rec["generation"] != live:
+            return (f"Vote recorded, for an answer from an older index ({rec['generation']}; "
+                    f"the index is now {live}): askcorpus eval --feedback asks it again on "
+                    "the current index.")
+        return "Vote recorded. Thank you: askcorpus eval --feedback now counts it."
+
     def article_html(self, doc_id: Any, spans: Any, focus: Any) -> str:
         """The side panel for one article with the given quotes highlighted."""
         if not isinstance(doc_id, str) or not doc_id:

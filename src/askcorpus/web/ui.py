@@ -14,7 +14,7 @@ from typing import Any
 import gradio as gr
 
 from ..corpus.ingest import SUPPORTED
-from . import assets, render
+from . import assets, render, workbench
 from .service import ChatService, answer_json
 
 MAX_TURNS = 20  # kept per session (bounds its memory); older turns scroll out
@@ -44,7 +44,7 @@ def build(service: ChatService, *, concurrency: int = 2, mcp: bool = False,
     """See :func:`_build`; every component that takes files is then made local-only."""
     demo = _build(service, concurrency=concurrency, mcp=mcp, manage=manage)
     for block in demo.blocks.values():
-        if isinstance(block, gr.File):
+        if isinstance(block, gr.File | gr.DownloadButton):
             local_files_only(block, service.uploads_dir)
     return demo
 
@@ -150,7 +150,104 @@ def _build(service: ChatService, *, concurrency: int = 2, mcp: bool = False,
         return stamp + body, gr.Tabs(selected="article")
 
     def new_chat() -> tuple[Any, ...]:
-        return (transcript_html([]), [], render.ARTICLE_PLACEHOLDER)
+        return (transcript_html([]), [], render.ARTICLE_PLACEHOLDER, workbench.new_id(),
+                *work_views([]))
+
+    # -- kept conversations, export, feedback (workbench.py) --------------------------------
+    def export_files(chat_id: str, turns: list[dict[str, Any]]) -> tuple[Any, Any]:
+        if not workbench.answers(turns) or service.uploads_dir is None:
+            return gr.DownloadButton(value=None, interactive=False), \
+                gr.DownloadButton(value=None, interactive=False)
+        folder = service.uploads_dir / "exports"
+        folder.mkdir(parents=True, exist_ok=True)
+        name = "".join(c for c in chat_id if c.isalnum())[:20] or "chat"
+        md, js = folder / f"askcorpus-{name}.md", folder / f"askcorpus-{name}.json"
+        md.write_text(workbench.conversation_markdown(turns, turns[0]["question"]),
+                      encoding="utf-8")
+        js.write_text(workbench.conversation_json(turns), encoding="utf-8")
+        return gr.DownloadButton(value=str(md), interactive=True), \
+            gr.DownloadButton(value=str(js), interactive=True)
+
+    def answer_choices(turns: list[dict[str, Any]]) -> list[tuple[str, int]]:
+        return [(f"{i + 1}. {t['question'][:90]}", i) for i, t in enumerate(turns)
+                if isinstance(t.get("answer"), dict)]
+
+    def work_views(turns: list[dict[str, Any]], chat_id: str = "") -> tuple[Any, ...]:
+        got = answer_choices(turns)
+        return (gr.Dropdown(choices=got, value=got[-1][1] if got else None),
+                *export_files(chat_id, turns))
+
+    def restore(raw: Any, request: gr.Request) -> tuple[Any, ...]:
+        store, bad = workbench.read_chats(raw)
+        note = (f"{bad} kept conversation(s) in this browser could not be read; they are "
+                "left as they were, the others are listed." if bad else "")
+        body, tab = gr.skip(), gr.skip()
+        params = dict(getattr(request, "query_params", None) or {})
+        try:
+            link = workbench.parse_permalink(params)
+        except Exception as e:
+            link, body, tab = None, render.render_error(str(e)), gr.Tabs(selected="article")
+        if link is not None:
+            doc, start, end = link
+            spans = f"{start}:{end}::" if start >= 0 else ""
+            body, tab = service.article_html(doc, spans, 0), gr.Tabs(selected="article")
+        return (store, gr.Dropdown(choices=workbench.choices(store), value=None),
+                render.render_note(note) if note else "", body, tab, workbench.new_id())
+
+    def save(saved_raw: Any, chat_id: str, turns: list[dict[str, Any]]) -> tuple[Any, ...]:
+        store, _ = workbench.read_chats(saved_raw)
+        store = workbench.keep(store, chat_id or workbench.new_id(), turns)
+        return (store, gr.Dropdown(choices=workbench.choices(store), value=chat_id),
+                *work_views(turns, chat_id))
+
+    def reopen(saved_raw: Any, picked: Any) -> tuple[Any, ...]:
+        store, _ = workbench.read_chats(saved_raw)
+        chat = workbench.find(store, picked)
+        if chat is None:
+            return (gr.skip(), gr.skip(), gr.skip(), render.render_note(
+                "Choose a kept conversation to open."), *(gr.skip(),) * 3)
+        kept = chat["turns"][-MAX_TURNS:]
+        return (transcript_html(kept), kept, chat["id"], "", *work_views(kept, chat["id"]))
+
+    def forget(saved_raw: Any, picked: Any, chat_id: str) -> tuple[Any, ...]:
+        store, _ = workbench.read_chats(saved_raw)
+        if workbench.find(store, picked) is None:
+            return (gr.skip(), gr.skip(), render.render_note(
+                "Choose a kept conversation to delete."), *(gr.skip(),) * 6)
+        store = workbench.drop(store, picked)
+        fresh = (new_chat()[:4] if picked == chat_id else (gr.skip(),) * 4)
+        return (store, gr.Dropdown(choices=workbench.choices(store), value=None),
+                render.render_note("Conversation deleted from this browser."),
+                *fresh[:2], fresh[3], *(work_views([]) if picked == chat_id
+                                         else (gr.skip(),) * 3))
+
+    def show_answer(turns: list[dict[str, Any]], which: Any) -> tuple[Any, ...]:
+        try:
+            answer = turns[int(which)]["answer"]
+            assert isinstance(answer, dict)
+        except (TypeError, ValueError, IndexError, KeyError, AssertionError):
+            return "", "", gr.Dropdown(choices=[], value=None)
+        from ..answer.markdown import answer_markdown
+
+        shown = answer["quotes"] if answer.get("answered") else []
+        cites = "\n".join(f"{i + 1}. {workbench.citation(q)} · "
+                          f"[link]({workbench.permalink(q)})" for i, q in enumerate(shown))
+        marks = [(f"Quote {i + 1}: {q['text'][:80]}", str(i)) for i, q in enumerate(shown)]
+        return (answer_markdown(answer), cites or "No quote answers this question.",
+                gr.Dropdown(choices=[("—", ""), *marks, ("Nothing answers this", "none")],
+                            value=""))
+
+    def send_vote(turns: list[dict[str, Any]], which: Any, verdict: str | None, text: str,
+                  marked: str | None) -> str:
+        try:
+            answer = turns[int(which)]["answer"]
+        except (TypeError, ValueError, IndexError, KeyError):
+            answer = None
+        down = verdict == "down"
+        return render.render_note(service.vote(
+            answer, "down" if down else "up", text,
+            marked if down and marked not in (None, "", "none") else None,
+            down and marked == "none"))
 
     def refresh_stats(query: str | None = None) -> tuple[Any, ...]:
         service.startup.stats(refresh=True)
@@ -238,6 +335,11 @@ def _build(service: ChatService, *, concurrency: int = 2, mcp: bool = False,
     # -- layout -----------------------------------------------------------------------------
     with gr.Blocks(title="askcorpus", analytics_enabled=False, fill_width=True) as demo:
         turns = gr.State([], time_to_live=4 * 3600)
+        chat_id = gr.State("", time_to_live=4 * 3600)  # set by restore (a callable default
+        # would add a load event of its own, public as an MCP tool)
+        # each browser keeps its own conversations (sealed with a key kept beside the index)
+        saved = gr.BrowserState({"chats": [], "unreadable": []}, storage_key="askcorpus-chats",
+                                secret=service.browser_secret)
         with gr.Row(elem_id="ac-header", equal_height=True):
             gr.HTML(BRAND, elem_id="ac-brand", js_on_load=None)
             status = gr.HTML(render.render_status(service.startup.snapshot()),
@@ -255,6 +357,36 @@ def _build(service: ChatService, *, concurrency: int = 2, mcp: bool = False,
                                      elem_id="ac-send")
                     clear = gr.Button("New chat", variant="secondary", scale=0,
                                       elem_id="ac-clear")
+                with gr.Row(elem_id="ac-kept"):
+                    chats = gr.Dropdown(choices=[], value=None, label="Kept conversations",
+                                        info="In this browser only", scale=6,
+                                        elem_id="ac-chats")
+                    reopen_btn = gr.Button("Open", size="sm", scale=0, elem_id="ac-open")
+                    delete_btn = gr.Button("Delete", size="sm", variant="stop", scale=0,
+                                           elem_id="ac-delete")
+                    dl_md = gr.DownloadButton("Download .md", size="sm", scale=0,
+                                              interactive=False, elem_id="ac-dl-md")
+                    dl_json = gr.DownloadButton("Download .json", size="sm", scale=0,
+                                                interactive=False, elem_id="ac-dl-json")
+                work_note = gr.HTML("", elem_id="ac-work-note", js_on_load=None)
+                with gr.Accordion("Copy, cite, vote", open=False, elem_id="ac-answer-tools"):
+                    which = gr.Dropdown(choices=[], value=None, label="Answer",
+                                        elem_id="ac-which")
+                    md_box = gr.Textbox(label="Copy as Markdown", lines=6, max_lines=12,
+                                        interactive=False, buttons=["copy"],
+                                        elem_id="ac-md")
+                    cites = gr.Markdown("", elem_id="ac-cites")
+                    with gr.Row(visible=service.feedback is not None, elem_id="ac-feedback"):
+                        verdict = gr.Radio([("👍 right", "up"), ("👎 wrong", "down")],
+                                           value="up", label="This answer is",
+                                           elem_id="ac-verdict")
+                        marked = gr.Dropdown(choices=[], value=None, label="The quote that "
+                                             "does answer (for a wrong answer)",
+                                             elem_id="ac-marked")
+                        vote_note = gr.Textbox(label="Note (optional)", max_length=2000,
+                                               elem_id="ac-vote-note")
+                        vote_btn = gr.Button("Send vote", size="sm", elem_id="ac-vote")
+                    vote_result = gr.HTML("", elem_id="ac-vote-result", js_on_load=None)
             with gr.Column(scale=2, min_width=360, elem_id="ac-side"), \
                     gr.Tabs(selected="article", elem_id="ac-tabs") as tabs:
                 with gr.Tab("Article", id="article"):
@@ -344,11 +476,22 @@ def _build(service: ChatService, *, concurrency: int = 2, mcp: bool = False,
             transcript.example(begin_example, [turns], ask_out, **cheap).then(
                 finish, ask_in, ask_out, **heavy),
         ]
-        for chain in chains:  # back to typing the next question
+        views = [which, dl_md, dl_json]
+        for chain in chains:  # back to typing the next question; then kept in the browser
             chain.then(None, js=assets.FOCUS_INPUT_JS)
+            chain.then(save, [saved, chat_id, turns], [saved, chats, *views], **cheap)
         transcript.source(open_source, None, [article, tabs], **cheap).then(
             None, js=assets.SCROLL_ARTICLE_JS)
-        clear.click(new_chat, None, [transcript, turns, article], **cheap)
+        clear.click(new_chat, None, [transcript, turns, article, chat_id, *views], **cheap)
+        demo.load(restore, [saved], [saved, chats, work_note, article, tabs, chat_id], **cheap)
+        reopen_btn.click(reopen, [saved, chats],
+                         [transcript, turns, chat_id, work_note, *views], **cheap)
+        delete_btn.click(forget, [saved, chats, chat_id],
+                         [saved, chats, work_note, transcript, turns, chat_id, *views],
+                         **cheap)
+        which.change(show_answer, [turns, which], [md_box, cites, marked], **cheap)
+        vote_btn.click(send_vote, [turns, which, verdict, vote_note, marked], [vote_result],
+                       **{**quiet, "concurrency_limit": 4, "concurrency_id": "vote"})
         refresh_out = [stats, page, filters, *([removals] if manage else [])]
         refresh.click(refresh_stats, [find], refresh_out, **cheap)
         # the article list is sent a page at a time; dropdowns hold MAX_CHOICES entries and
