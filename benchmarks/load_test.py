@@ -80,8 +80,8 @@ def ask(http: Any, base: str, question: str, timeout: float) -> dict[str, Any]:
     import httpx
 
     try:
-        r = http.post(f"{base}gradio_api/call/ask", json={"data": [question, [], None, None,
-                                                                   None]}, timeout=timeout)
+        r = http.post(f"{base}gradio_api/call/ask", json={"data": [question, [], *[None] * 8]},
+                   timeout=timeout)  # all ten inputs of /ask (docs/WEB.md)
     except httpx.TimeoutException:
         raise AskError("timeout") from None
     except httpx.HTTPError as e:
