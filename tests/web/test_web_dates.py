@@ -12,7 +12,7 @@ import pytest
 
 from askcorpus.config import Settings
 from tests.answer.test_time import RECORDS
-from tests.conftest import ARTIFACTS, CHROMIUM, ask_api, start_live_app
+from tests.conftest import ARTIFACTS, CHROMIUM, api_client, ask_api, start_live_app
 
 pytestmark = [pytest.mark.integration,
               pytest.mark.filterwarnings("ignore::DeprecationWarning"),
@@ -33,9 +33,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 @pytest.fixture
 def client(app: Any) -> Iterator[Any]:
-    from gradio_client import Client
-
-    c = Client(app.url, verbose=False, analytics_enabled=False)
+    c = api_client(app)
     yield c
     c.close()
 

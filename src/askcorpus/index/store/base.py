@@ -25,6 +25,20 @@ if TYPE_CHECKING:
     from ...types import Chunk, DocInfo, Document
 
 
+def date_range_where(since: str | None, until: str | None, mark: str
+                     ) -> tuple[str, list[str]]:
+    """The WHERE clause (and its parameters) of the articles dated within [since, until] (ISO
+    days, None: open) on ``documents.date``, with ``mark`` the store's placeholder."""
+    where, params = ["date IS NOT NULL"], []
+    if since:
+        where.append(f"date >= {mark}")
+        params.append(since)
+    if until:
+        where.append(f"date <= {mark}")
+        params.append(until)
+    return " AND ".join(where), params
+
+
 class LexicalStats(Protocol):
     """What answer selection asks of the lexical index besides search."""
 

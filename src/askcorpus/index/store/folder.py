@@ -42,6 +42,7 @@ from ...errors import (
 from ...types import Chunk, DocInfo, Document
 from ..late_pooling import decode_stored, encode_rows
 from ..lexical import Lexical
+from .base import date_range_where
 
 if TYPE_CHECKING:
     from ...config import Settings
@@ -256,16 +257,10 @@ class StoredIndex:
     def dated_ids(self, since: str | None, until: str | None) -> tuple[set[str], set[str]]:
         """(ids of the articles dated within [since, until] (ISO days, None: open), ids of the
         undated ones): an indexed range on ``documents.date``."""
-        where, params = ["date IS NOT NULL"], []
-        if since:
-            where.append("date >= ?")
-            params.append(since)
-        if until:
-            where.append("date <= ?")
-            params.append(until)
+        where, params = date_range_where(since, until, "?")
         with _db_errors(self):
             inside = {r[0] for r in self.db.execute(
-                f"SELECT id FROM documents WHERE {' AND '.join(where)}", params)}
+                f"SELECT id FROM documents WHERE {where}", params)}
             undated = {r[0] for r in self.db.execute(
                 "SELECT id FROM documents WHERE date IS NULL")}
         return inside, undated

@@ -42,6 +42,7 @@ from ....errors import (
 )
 from ....types import Chunk, DocInfo
 from ...lexical import BM25_PARAMS
+from ..base import date_range_where
 from .schema import PG_SCHEMA_VERSION, DatabaseError, psycopg_module, redact, vector_literal
 
 if TYPE_CHECKING:
@@ -377,15 +378,9 @@ class PgReader:
     def dated_ids(self, since: str | None, until: str | None) -> tuple[set[str], set[str]]:
         """(ids of the articles dated within [since, until] (ISO days, None: open), ids of the
         undated ones): a range on the indexed ``documents.date`` column."""
-        where, params = ["date IS NOT NULL"], []
-        if since:
-            where.append("date >= %s")
-            params.append(since)
-        if until:
-            where.append("date <= %s")
-            params.append(until)
+        where, params = date_range_where(since, until, "%s")
         inside = {r[0] for r in self.query(
-            f"SELECT id FROM {self.s}.documents WHERE {' AND '.join(where)}", params)}
+            f"SELECT id FROM {self.s}.documents WHERE {where}", params)}
         undated = {r[0] for r in self.query(
             f"SELECT id FROM {self.s}.documents WHERE date IS NULL")}
         return inside, undated
