@@ -54,7 +54,7 @@ def main() -> None:
     print("| kind | n | answer@1 on / off | answer@3 on / off | abstained on / off "
           "| first quote from another time on / off |")
     print("|---|---|---|---|---|---|")
-    for kind in ("answerable", "dated", "relative", "no_answer_in_range",
+    for kind in ("answerable", "dated", "relative", "event", "no_answer_in_range",
                  "undated"):
         if kind not in on:
             continue
