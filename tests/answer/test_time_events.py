@@ -75,7 +75,8 @@ def test_events_in_questions(question: str, direction: str, event: str,
     "What did Northwind Mining report?", "What was reported before the end of March?",
     "What happened after all?", "Will it close before the start of the year?",
     "What did the following companies report?", "What was said since then?",
-    "Did output fall after the first quarter?"])
+    "Did output fall after the first quarter?", "What did the EC do before the July 1 deadline?",
+    "Who spoke after the 2 pm session?"])
 def test_no_event(question: str) -> None:
     assert find_event(question) is None
 

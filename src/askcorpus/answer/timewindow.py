@@ -361,13 +361,18 @@ def find_event(question: str) -> EventRef | None:
             tokens[-1] = tokens[-1].rstrip(".")
         words = tuple(w for w in (_event_word(t) for t in tokens)
                       if w and w not in _EVENT_FILLER)
-        if not words or words[0] in _NOT_EVENTS or all(w.isdigit() for w in words):
-            continue
+        if not words or words[0] in _NOT_EVENTS or any(_dateish(w) for w in words):
+            continue  # "before the July 1 deadline" names a day: not an event to date
         event = "the " + " ".join(tokens)
         prep = " ".join(m["prep"].split()).lower()
         direction = "before" if prep in ("before", "ahead of", "prior to") else "after"
         return EventRef(direction, event, f"{m['prep']} {event}", words)
     return None
+
+
+def _dateish(word: str) -> bool:
+    """A month's name or a day's number (a year is fine: "the 1985 Plaza accord")."""
+    return (word.isdigit() and int(word) <= 31) or re.fullmatch(_MON, word) is not None
 
 
 def _event_word(token: str) -> str:
