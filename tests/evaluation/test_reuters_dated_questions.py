@@ -11,7 +11,9 @@ time). Kinds: ``dated`` (an absolute time), ``relative`` ("last week", resolved 
 abstain), ``undated`` (no time in the question: any article may answer), ``event`` ("before
 the Ecuador earthquake": ``event`` names it, ``event_date`` is the day of the earliest article
 of the corpus that mentions it, the day askcorpus dates it to when retrieval finds that
-article; before: until the day before, after: from that day).
+article; before: until the day before, after: from that day), ``preference`` ("the latest
+count", "first reported": no range; ``prefer`` "newest" or "earliest"; the source is the
+newest (earliest) of the series, every ``wrong_time_sources`` article an older (newer) one).
 
 Checked here: fields and counts; every answer verbatim in each source article's body; each
 source dated (by askcorpus's own reading of the record, ``corpus.dates``) inside since/until
@@ -34,7 +36,13 @@ from typing import Any
 
 import pytest
 
-from askcorpus.answer.timewindow import event_window, find_event, find_time, mentions
+from askcorpus.answer.timewindow import (
+    event_window,
+    find_event,
+    find_preference,
+    find_time,
+    mentions,
+)
 from askcorpus.corpus.dates import normalise
 from askcorpus.evaluation.questions import load_questions
 from tests.conftest import ROOT, SHARED_DATA
@@ -42,7 +50,7 @@ from tests.conftest import ROOT, SHARED_DATA
 QUESTIONS = ROOT / "eval" / "reuters_dated_questions.jsonl"
 REUTERS = SHARED_DATA / "news" / "reuters21578" / "reuters21578.jsonl"
 PREFIX = "reuters21578.jsonl#"
-KINDS = {"dated", "relative", "no_answer_in_range", "undated", "event"}
+KINDS = {"dated", "relative", "no_answer_in_range", "undated", "event", "preference"}
 # "the first week of March 1987": askcorpus reads days 1-7, the set says 1-8
 RESOLVED_DIFFERENTLY = {"d041": ("1987-03-01", "1987-03-07")}
 
@@ -107,6 +115,8 @@ def test_answers_are_verbatim_in_their_articles() -> None:
 
 def test_sources_in_range_wrong_time_sources_outside() -> None:
     for q in QS:
+        if q["kind"] == "preference":
+            continue  # no range: test_preferences_name_the_newest_or_earliest_of_a_series
         if q["kind"] == "undated":
             assert q["time"] is None and q["since"] is None and q["until"] is None, q["id"]
             continue
@@ -122,7 +132,7 @@ def test_sources_in_range_wrong_time_sources_outside() -> None:
 
 def test_time_expressions_are_in_the_questions_and_resolve_to_the_stated_range() -> None:
     for q in QS:
-        if q["time"] is None or q["kind"] == "event":
+        if q["time"] is None or q["kind"] in ("event", "preference"):
             assert find_time(q["question"], date(1987, 12, 31)) is None, q["id"]
             continue
         assert q["time"].lower() in q["question"].lower(), q["id"]
@@ -151,3 +161,17 @@ def test_events_are_dated_by_their_first_article() -> None:
             assert inside(day_of(key), q), (q["id"], key)
     # both directions are asked about
     assert {find_event(q["question"]).direction for q in events} == {"before", "after"}
+
+
+def test_preferences_name_the_newest_or_earliest_of_a_series() -> None:
+    prefs = [q for q in QS if q["kind"] == "preference"]
+    assert len(prefs) >= 3
+    for q in prefs:
+        p = find_preference(q["question"])
+        assert p is not None and (p.prefer, p.expression) == (q["prefer"], q["time"]), q["id"]
+        assert q["since"] is None and q["until"] is None and q["wrong_time_sources"], q["id"]
+        assert find_event(q["question"]) is None, q["id"]
+        d = day_of(q["sources"][0])
+        for key in q["wrong_time_sources"]:
+            assert (day_of(key) < d) if p.prefer == "newest" else (day_of(key) > d), (q["id"], key)
+    assert {q["prefer"] for q in prefs} == {"newest", "earliest"}
