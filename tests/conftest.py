@@ -14,6 +14,16 @@ from askcorpus.config import OFFLINE_ENV, Settings
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "artifacts"  # screenshots of the browser tests
 CHROMIUM = Path("/usr/bin/chromium")
+# every browser test module's marks (its `pytestmark`, with `integration` where it starts the
+# app's whole stack): skipped without Chromium, quiet about the libraries' own warnings
+BROWSER_MARKS = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(),
+                       reason="/usr/bin/chromium is missing (make browser installs it)"),
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
 SEEDS = ROOT / "corpus"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 

@@ -24,28 +24,16 @@ from askcorpus.answer.timewindow import (
     time_statement,
 )
 from askcorpus.config import Settings
+from tests.answer.test_time import RECORDS as TIME_RECORDS
 
-RECORDS = [
-    {"id": "e1", "date": "2-MAR-1987 10:01:00.00", "source": "Reuters",
-     "title": "Northwind Mining first quarter",
-     "text": "Northwind Mining said its first quarter net profit rose to 41 mln dlrs from 30 "
-             "mln dlrs a year earlier, helped by higher copper prices at its Chilean mine."},
-    {"id": "e2", "date": "16-MAR-1987 09:00:00.00", "source": "Reuters",
-     "title": "Miners strike at Northwind's Chilean mine",
-     "text": "Miners walked out on strike at Northwind Mining's Chilean copper mine on Monday, "
-             "demanding a 20 pct wage rise, and the company said output had stopped."},
-    {"id": "e3", "date": "April 6, 1987", "source": "Reuters",
-     "title": "Northwind Mining second quarter",
-     "text": "Northwind Mining said its second quarter net profit fell to 12 mln dlrs from 44 "
-             "mln dlrs a year earlier after the strike closed its Chilean copper mine for "
-             "weeks."},
-    {"id": "e4", "date": "1987-10-19", "source": "Wire", "title": "Stocks plunge",
-     "text": "Stock markets around the world plunged on Monday as investors sold shares, with "
-             "the Dow Jones industrial average losing more than 500 points in one session."},
-    {"id": "e5", "source": "Newsletter", "title": "Copper outlook",
-     "text": "Analysts said copper demand from Asian smelters would stay strong through the "
-             "year, supporting prices for producers such as Northwind Mining and its rivals."},
-]
+# test_time's articles and a strike between the two quarters' reports, the event the
+# questions below are asked about
+STRIKE = {"id": "s1", "date": "16-MAR-1987 09:00:00.00", "source": "Reuters",
+          "title": "Miners strike at Northwind's Chilean mine",
+          "text": "Miners walked out on strike at Northwind Mining's Chilean copper mine on "
+                  "Monday, demanding a 20 pct wage rise, and the company said output had "
+                  "stopped."}
+RECORDS = [TIME_RECORDS[0], STRIKE, *TIME_RECORDS[1:]]
 
 
 # -- recognising events ---------------------------------------------------------------------------
@@ -158,7 +146,7 @@ def test_before_and_after_an_event(events) -> None:  # type: ignore[no-untyped-d
     assert (after["time"]["since"], after["time"]["until"]) == ("1987-03-16", None)
     assert before["answered"] and "41 mln" in before["quotes"][0]["text"]
     assert after["answered"] and "12 mln" in after["quotes"][0]["text"]
-    assert set(_records(before)) <= {"e1"} and "e1" not in _records(after)
+    assert set(_records(before)) <= {"m1"} and "m1" not in _records(after)
     assert before["message"].startswith(
         "From articles dated before 16 March 1987, when the first retrieved article on the "
         "strike is dated (“before the strike”, 1 article in range, undated excluded).")
@@ -179,7 +167,7 @@ def test_an_event_before_any_answer_falls_back(events) -> None:  # type: ignore
     assert not hard["answered"] and hard["quotes"] == []
     wide = events.ask(q, undated="exclude").to_dict()
     assert wide["answered"] and wide["time"]["fallback"] is True
-    assert _records(wide)[0] == "e2" and "20 pct" in wide["quotes"][0]["text"]
+    assert _records(wide)[0] == "s1" and "20 pct" in wide["quotes"][0]["text"]
     assert wide["message"].startswith(
         "No article dated before 16 March 1987 (when the first retrieved article on the "
         "strike is dated) answers this; these quotes are from articles of any date.")

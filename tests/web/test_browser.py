@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from askcorpus.config import Settings
-from tests.conftest import ARTIFACTS, CHROMIUM
+from tests.conftest import ARTIFACTS, BROWSER_MARKS
 
 ROOT = Path(__file__).resolve().parents[2]
 MACRON_QUESTION = "Who proposed sending NATO troops to Ukraine for training?"
@@ -21,14 +21,7 @@ NK_QUESTION = "How many North Korean soldiers are fighting for Russia?"
 FOLLOW_UP = "How did Russia react to that?"
 INPUT = "#ac-question input, #ac-question textarea"
 
-pytestmark = [
-    pytest.mark.browser, pytest.mark.integration,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="/usr/bin/chromium is missing (make browser installs it)"),
-    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
-    pytest.mark.filterwarnings("ignore::ResourceWarning"),
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
-]
+pytestmark = [*BROWSER_MARKS, pytest.mark.integration]
 
 XSS = "window.__xss=1;alert(1)"  # what every payload would run: a flag and a dialog
 HOSTILE_ARTICLE = "\n".join([

@@ -14,22 +14,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from askcorpus.config import Settings
 from askcorpus.pipeline import Pipeline
-from tests.conftest import ARTIFACTS, CHROMIUM, start_live_app
+from tests.conftest import ARTIFACTS, BROWSER_MARKS, start_live_app
 from tests.fakes import FakeEmbedder, word_counter
 from tests.web.test_browser import INPUT, Watched
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="/usr/bin/chromium is missing (make browser installs it)"),
-    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
-    pytest.mark.filterwarnings("ignore::ResourceWarning"),
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
-]
+pytestmark = BROWSER_MARKS
 
 XSS = "window.__xss=1;alert(1)"
 SAFE_URL = 'https://example.org/story?a=1&b="><script>window.__xss=1</script>'

@@ -17,16 +17,10 @@ from askcorpus.answer.markdown import answer_markdown
 from askcorpus.cli import main
 from askcorpus.config import Settings
 from askcorpus.evaluation.feedback import load_votes
-from tests.conftest import CHROMIUM, start_live_app
+from tests.conftest import BROWSER_MARKS, start_live_app
 from tests.web.test_browser import FOLLOW_UP, MACRON_QUESTION, Watched
 
-pytestmark = [
-    pytest.mark.browser, pytest.mark.integration,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is missing"),
-    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
-    pytest.mark.filterwarnings("ignore::ResourceWarning"),
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
-]
+pytestmark = [*BROWSER_MARKS, pytest.mark.integration]
 
 
 @pytest.fixture(scope="module")

@@ -20,16 +20,10 @@ from askcorpus.cli import main
 from askcorpus.config import Settings
 from askcorpus.evaluation.feedback import load_votes
 from askcorpus.web.workbench import STORAGE_KEY, UNREADABLE_KEY
-from tests.conftest import ARTIFACTS, CHROMIUM, start_live_app
+from tests.conftest import ARTIFACTS, BROWSER_MARKS, start_live_app
 from tests.web.test_browser import MACRON_QUESTION, NK_QUESTION, Watched
 
-pytestmark = [
-    pytest.mark.browser, pytest.mark.integration,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is missing"),
-    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
-    pytest.mark.filterwarnings("ignore::ResourceWarning"),
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
-]
+pytestmark = [*BROWSER_MARKS, pytest.mark.integration]
 
 ZEBRA = ("Zebra council meets\nThe zebra council of the savannah approved 42 new stripes "
          "for the coming season, its chair said on Monday.\n")
