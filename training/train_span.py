@@ -3,7 +3,10 @@
     # article-held-out measure (train on 6 SQuAD half-a articles, measure on the other 2),
     # against the answer-type rules that mark the answer today
     python training/train_span.py --holdout 1,6 --out .cache/span/cv
-    # the shipped model: all 8 articles, exported to int8 ONNX into src/askcorpus/models/span/
+    # + the written questions' train split; their fit and dev splits measured, and the shipped
+    # model measured on the same sets in the same run
+    python training/train_span.py --holdout 1,6 --questions training/data --out .cache/span/cv-w
+    # a model for askcorpus: all 8 articles, exported to int8 ONNX into src/askcorpus/models/span/
     python training/train_span.py --out .cache/span/all --ship     (`make span`)
 
 The model is all-MiniLM-L6-v2 (the packaged weights) with a linear start/end head over the
@@ -14,8 +17,12 @@ word pieces of the candidate sentence. It reads exactly what the answer reader r
 Training data: SQuAD 2.0 half-a (CC BY-SA 4.0). Each answerable question's answers become
 (question, the sentence holding the answer) examples with the answer's word pieces as the
 target; another sentence of the same paragraph without the answer is an example whose target
-is [CLS]. Never eval/seed_questions.jsonl: the seed answers are only measured (on each seed
-question's answering sentences, from the tune_answer.py candidate pools when --pools is given).
+is [CLS]. With --questions, the written question set (training/data/README.md) the same
+way: each answerable train question's answer characters in the sentence that holds them, read
+as askcorpus reads it at query time (headline, sentence before in the same paragraph), and
+another sentence of its article without the answer. Never eval/seed_questions.jsonl: the seed
+answers are only measured (on each seed question's answering sentences, from the tune_answer.py
+candidate pools when --pools is given).
 
 The script is not imported by askcorpus; it needs torch + transformers (installed with
 askcorpus's dependencies) and prints every metric it reports.
