@@ -54,8 +54,8 @@ def main() -> None:
     print("| kind | n | answer@1 on / off | answer@3 on / off | abstained on / off "
           "| first quote from another time on / off |")
     print("|---|---|---|---|---|---|")
-    for kind in ("answerable", "dated", "relative", "no_answer_in_range",
-                 "undated"):
+    for kind in ("answerable", "dated", "relative", "event", "preference",
+                 "no_answer_in_range", "undated"):
         if kind not in on:
             continue
         a, b = on[kind], off[kind]

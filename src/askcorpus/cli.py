@@ -169,7 +169,8 @@ def _feed_report(report: Any) -> None:
 def _time_options(f: Any) -> Any:
     """--since, --until, --as-of, --undated, --no-time: the dates an answer is drawn from."""
     f = click.option("--no-time", "no_time", is_flag=True,
-                     help="Ignore time expressions in the question (\"in March 1987\").")(f)
+                     help="Ignore the time in the question (\"in March 1987\", \"after the "
+                          "summit\", \"latest\").")(f)
     f = click.option("--undated", type=click.Choice(["include", "exclude"]), default="include",
                      show_default=True,
                      help="Articles that state no date, when a date range applies.")(f)

@@ -71,6 +71,11 @@ def make_query_embedder(settings: Settings, spec: ModelSpec) -> Any:
     return make_embedder(settings, spec)
 
 
+# "latest" / "earliest": the quotes scored at least this share of the best one's are the ones
+# that answer, reordered newest (earliest) first
+PREFER_WITHIN = 0.8
+
+
 class Pipeline:
     """Owns one index and one embedder, both loaded on first use (never at construction)."""
 
@@ -289,6 +294,9 @@ class Pipeline:
         with live.snapshot() as store:  # one consistent state for the whole answer
             if window is None and time:
                 window = self._question_time(store, resolved, reference)
+                if window is None:  # "before the summit": dated by the articles retrieved
+                    window = self._event_time(store, resolved, qvec, k=k, mode=mode,
+                                              reranker=reranker, paths=paths)
             answer = self._answer(store, q, resolved, qvec, k=k, mode=mode, reranker=reranker,
                                   paths=paths, window=window, undated=undated)
             if (window is not None and window.expression and not answer.answered
@@ -298,15 +306,84 @@ class Pipeline:
                 wider = self._answer(store, q, resolved, qvec, k=k, mode=mode,
                                      reranker=reranker, paths=paths)
                 if wider.answered:
-                    said = (f"No article dated {window.label} answers this; these quotes are "
-                            f"from articles of any date (“{window.expression}” may be when it "
-                            "happened rather than when it was reported).")
+                    if window.event:
+                        from .answer.timewindow import event_clause
+
+                        said = (f"No article dated {window.label} "
+                                f"({event_clause(window.to_dict()).lstrip(', ')}) answers "
+                                "this; these quotes are from articles of any date.")
+                    else:
+                        said = (f"No article dated {window.label} answers this; these quotes "
+                                f"are from articles of any date (“{window.expression}” may be "
+                                "when it happened rather than when it was reported).")
                     answer = dataclasses.replace(wider, message=f"{said} {wider.message}",
                                                  extra={**wider.extra, "time": {
                                                      **answer.extra["time"], "fallback": True}})
+        if time:
+            answer = self._prefer_time(answer, resolved)
         if order == "date":
             answer = by_date(answer)
         return answer
+
+    def _event_time(self, store: IndexReader, question: str, qvec: np.ndarray | None, *,
+                    k: int, mode: str, reranker: Any | None,
+                    paths: Sequence[str] | None) -> Any:
+        """The window of a time relative to an event ("after the Louvre accord"): the event
+        is dated by the earliest dated article, among those retrieved for the question, that
+        mentions it. None when the question names no event or no such article dates it."""
+        from .answer.timewindow import event_window, find_event, mentions
+
+        ref = find_event(question)
+        if ref is None:
+            return None
+        allowed = self._allowed(store, paths) if paths else None
+        hits = retrieve(store, question, qvec, mode="hybrid" if reranker else mode,
+                        k=max(k * 3, 30), candidates=self.settings.candidates,
+                        rrf_k=self.settings.rrf_k, allowed=allowed)
+        ids = list(dict.fromkeys(h.chunk.doc_id for h in hits))
+        infos = store.doc_infos(ids)
+        dated = sorted((infos[i].date, n, i) for n, i in enumerate(ids)
+                       if i in infos and infos[i].date)
+        for day, _, doc_id in dated:
+            if mentions(store.doc_text(doc_id), ref.words):
+                return event_window(ref, day)
+        return None
+
+    @staticmethod
+    def _prefer_time(answer: Answer, question: str) -> Answer:
+        """ "latest", "most recent" / "earliest", "first reported": the answering quotes
+        from the newest (or earliest) articles first, undated ones last, and it is said.
+        No filter: the quotes are the same ones."""
+        from .answer.timewindow import find_preference
+
+        pref = find_preference(question)
+        if pref is None or not answer.answered or not answer.quotes:
+            return answer
+        newest = pref.prefer == "newest"
+        quotes = answer.quotes
+        # the quotes that answer: those scored near the best one; the others stay after them,
+        # in score order (a newer article that does not answer is not put first)
+        top = quotes[0].score
+        answering = [i for i, qt in enumerate(quotes)
+                     if i == 0 or (top > 0 and qt.score >= PREFER_WITHIN * top)]
+        dates = sorted({quotes[i].doc.date for i in answering if quotes[i].doc.date},
+                       reverse=newest)
+        rank = {d: n for n, d in enumerate(dates)}
+        order = sorted(answering, key=lambda i: (
+            quotes[i].doc.date is None, rank.get(quotes[i].doc.date or "", 0), i))
+        order += [i for i in range(len(quotes)) if i not in set(answering)]
+        new_at = {old: new for new, old in enumerate(order)}
+        extra = {**answer.extra, "preference": {**pref.to_dict(), "answering_quotes": len(
+            answering)}}
+        if isinstance(extra.get("articles"), list):
+            arts = [{**a, "quotes": sorted(new_at[n] for n in a.get("quotes", [])
+                                           if n in new_at)} for a in extra["articles"]]
+            extra["articles"] = sorted(arts, key=lambda a: min(a["quotes"], default=len(order)))
+        said = (f"{'Newest' if newest else 'Earliest'} articles first among the quotes that "
+                f"answer (“{pref.expression}”).")
+        return dataclasses.replace(
+            answer, quotes=tuple(answer.quotes[i] for i in order), extra=extra,
+            message=f"{said} {answer.message}" if answer.message else said)
 
     def _question_time(self, store: IndexReader, question: str, as_of: Any) -> Any:
         """The window a time expression in the question means (None: it states no time)."""

@@ -3,7 +3,13 @@
 ``find_time`` recognises an absolute or relative expression and resolves it against a
 reference day (``as_of``) into a :class:`TimeWindow`: an inclusive range of ISO days. A window
 the user gives (``--since`` / ``--until``) is made by ``user_window``. ``label`` says it in
-words: "1–31 March 1987". Events ("before the summit") are not dates: they are not recognised.
+words: "1–31 March 1987".
+
+A time relative to an event ("before the summit", "after the Louvre accord", "since the
+proposal") is found by ``find_event``; the pipeline dates the event from the articles retrieved
+for the question (the earliest dated one that ``mentions`` it) and ``event_window`` makes the
+window. ``find_preference`` finds "latest", "most recent", "earliest", "first reported": no
+window, a preference for the newest (or earliest) of the quotes that answer.
 """
 
 from __future__ import annotations
@@ -78,14 +84,22 @@ class TimeWindow:
     until: str | None
     expression: str | None = None  # the words of the question that said it; None: the user
     as_of: str | None = None  # the reference day a relative expression was resolved against
+    event: str | None = None  # "the Louvre accord": the window is before / after it
+    event_date: str | None = None  # the day the event was dated to (its first article's)
 
     @property
     def label(self) -> str:
+        if self.event and self.event_date:
+            when = _fmt(date.fromisoformat(self.event_date))
+            return f"before {when}" if self.until else f"on or after {when}"
         return label(self.since, self.until)
 
     def to_dict(self) -> dict[str, str | None]:
-        return {"since": self.since, "until": self.until, "expression": self.expression,
-                "as_of": self.as_of, "label": self.label}
+        d = {"since": self.since, "until": self.until, "expression": self.expression,
+             "as_of": self.as_of, "label": self.label}
+        if self.event:
+            d.update(event=self.event, event_date=self.event_date)
+        return d
 
 
 def _fmt(d: date) -> str:
@@ -301,6 +315,130 @@ def find_time(question: str, as_of: date) -> TimeWindow | None:
     return None
 
 
+# -- events ("before the summit") ---------------------------------------------------------------
+_EVENT = re.compile(r"\b(?P<prep>before|ahead\s+of|prior\s+to|after|since|following|"
+                    r"in\s+the\s+wake\s+of)\s+(?P<the>the\s+)(?P<rest>[^,?;:!()\"“”]+)",
+                    re.IGNORECASE)
+# what ends an event's words: a verb, a pronoun, a conjunction, a question word
+_EVENT_STOP = frozenset("""was were is are be been being did does do had has have will would could
+should can may might must and or but nor when what how why who whom whose which that than then
+there it its they their them he his she her we our you your this these those as if so because
+while whether""".split())
+_EVENT_FILLER = frozenset("of the a an in on at for to by with from about over into 's".split())
+# "before the end of March", "after the close", "since the start of the year": times, not events
+_NOT_EVENTS = frozenset("""end start beginning middle weekend week month year quarter day days
+time close open opening moment past previous last first next same latter former""".split())
+_EVENT_MAX_WORDS = 6
+_EVENT_WINDOW = 8  # an article mentions the event when its words stand this close together
+
+
+@dataclass(frozen=True)
+class EventRef:
+    """A time relative to an event in a question: ``direction`` "before" or "after"."""
+
+    direction: str
+    event: str  # "the Louvre accord"
+    expression: str  # "after the Louvre accord": the question's words
+    words: tuple[str, ...]  # what an article must mention: ("louvre", "accord")
+
+
+def find_event(question: str) -> EventRef | None:
+    """A time relative to an event ("before the summit", "following the OPEC meeting"), or
+    None. Times ("before the end of March") are not events."""
+    for m in _EVENT.finditer(question):
+        tokens: list[str] = []
+        for tok in m["rest"].split():
+            bare = tok.strip(".'’").lower()
+            if not bare or bare in _EVENT_STOP or len(tokens) == _EVENT_MAX_WORDS:
+                break
+            tokens.append(tok)
+            if tok.endswith(".") and not re.fullmatch(r"(?:[A-Za-z]\.)+", tok):
+                break  # a sentence ends (U.S. does not)
+        while tokens and tokens[-1].strip(".").lower() in _EVENT_FILLER:
+            tokens.pop()
+        if tokens and tokens[-1].endswith(".") and not re.fullmatch(r"(?:[A-Za-z]\.)+",
+                                                                     tokens[-1]):
+            tokens[-1] = tokens[-1].rstrip(".")
+        words = tuple(w for w in (_event_word(t) for t in tokens)
+                      if w and w not in _EVENT_FILLER)
+        if not words or words[0] in _NOT_EVENTS or any(_dateish(w) for w in words):
+            continue  # "before the July 1 deadline" names a day: not an event to date
+        event = "the " + " ".join(tokens)
+        prep = " ".join(m["prep"].split()).lower()
+        direction = "before" if prep in ("before", "ahead of", "prior to") else "after"
+        return EventRef(direction, event, f"{m['prep']} {event}", words)
+    return None
+
+
+def _dateish(word: str) -> bool:
+    """A month's name or a day's number (a year is fine: "the 1985 Plaza accord")."""
+    return (word.isdigit() and int(word) <= 31) or re.fullmatch(_MON, word) is not None
+
+
+def _event_word(token: str) -> str:
+    w = re.sub(r"['’]s$", "", token.lower()).strip(".,'’\"")
+    return re.sub(r"[^a-z0-9]", "", w)
+
+
+def mentions(text: str, words: tuple[str, ...], window: int = _EVENT_WINDOW) -> bool:
+    """Whether ``text`` mentions every one of ``words`` within ``window`` words of each other
+    (in any order; a word matches its plural or possessive: "accord" matches "accords")."""
+    tokens = [t.replace(".", "") for t in
+              re.findall(r"\b(?:[a-z]\.){2,}|[a-z0-9]+", text.lower())]  # "U.S." is "us"
+    want = list(dict.fromkeys(words))
+    found: list[tuple[int, int]] = []  # (position, which word)
+    for i, tok in enumerate(tokens):
+        for j, w in enumerate(want):
+            if tok == w or (tok.startswith(w) and len(tok) - len(w) <= 2
+                            and tok[len(w):] in ("s", "es")):
+                found.append((i, j))
+    if {j for _, j in found} != set(range(len(want))):
+        return False
+    last: dict[int, int] = {}
+    for pos, j in found:  # the latest position of each word; all close to this one?
+        last[j] = pos
+        if len(last) == len(want) and pos - min(last.values()) < window:
+            return True
+    return False
+
+
+def event_window(ref: EventRef, event_date: str) -> TimeWindow:
+    """Before the event: until the day before it; after / since it: from its day on."""
+    d = date.fromisoformat(event_date)
+    if ref.direction == "before":
+        return TimeWindow(None, (d - timedelta(days=1)).isoformat(), expression=ref.expression,
+                          event=ref.event, event_date=event_date)
+    return TimeWindow(event_date, None, expression=ref.expression, event=ref.event,
+                      event_date=event_date)
+
+
+# -- "latest", "earliest": a preference, not a window -------------------------------------------
+_NEWEST = re.compile(r"\b(?:latest|newest|most\s+recent(?:ly)?|most\s+up[- ]to[- ]date|"
+                     r"last\s+reported)\b", re.IGNORECASE)
+_EARLIEST = re.compile(r"\b(?:(?<!at the )earliest|first\s+(?:reported|announced|disclosed)|"
+                       r"initially\s+reported|first\s+reports?)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class TimePreference:
+    prefer: str  # "newest" or "earliest"
+    expression: str  # the question's words: "latest"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"prefer": self.prefer, "expression": self.expression}
+
+
+def find_preference(question: str) -> TimePreference | None:
+    """ "latest", "most recent", "newest" -> newest first; "earliest", "first reported" ->
+    earliest first; None when the question says neither (or both)."""
+    new, old = _NEWEST.search(question), _EARLIEST.search(question)
+    if bool(new) == bool(old):
+        return None
+    m = new or old
+    assert m is not None
+    return TimePreference("newest" if new else "earliest", " ".join(m.group(0).split()))
+
+
 def time_statement(t: Mapping[str, Any]) -> str:
     """What an answer says about the time it was limited to: "From articles dated 1–31 March
     1987 (“in March 1987”, 12 articles in range, 3 undated included)." A relative expression
@@ -311,5 +449,12 @@ def time_statement(t: Mapping[str, Any]) -> str:
     n, u = t["articles_in_range"], t["undated_articles"]
     undated = (f"{u} undated included" if t["undated"] == "include"
                else "undated excluded")
-    return (f"From articles dated {t['label']} ({said}{n} article{'s' * (n != 1)} in range, "
-            f"{undated}).")
+    return (f"From articles dated {t['label']}{event_clause(t)} ({said}{n} "
+            f"article{'s' * (n != 1)} in range, {undated}).")
+
+
+def event_clause(t: Mapping[str, Any]) -> str:
+    """ ", when the first retrieved article on the Louvre accord is dated" (or "")."""
+    if not t.get("event"):
+        return ""
+    return f", when the first retrieved article on {t['event']} is dated"

@@ -4,9 +4,11 @@ The feeds followed and what was seen of them live in ``<corpus>/.askcorpus-feeds
 (hidden, so never indexed; nothing outside the corpus folder is written). A poll asks each
 feed politely: a conditional GET (its ETag / Last-Modified), a size and time limit, one
 request at a time with a pause between two requests to one host. Each new item's page is
-fetched and saved as ``askcorpus add`` saves it; an item already seen (its GUID or link), a page
-already saved (its URL) or an article already saved (its content hash) is not saved again.
-Errors are recorded with the feed or item and retried at the next poll; a poll never raises.
+fetched and saved as ``askcorpus add`` saves it, with the item's own date (its published,
+else updated, else created date: the article's date, ``date_source`` "feed"); an item already
+seen (its GUID or link), a page already saved (its URL) or an article already saved (its
+content hash) is not saved again. Errors are recorded with the feed or item and retried at the
+next poll; a poll never raises.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from .fetch import Fetched, FetchError, fetch, prepare, saved_urls, write_new
@@ -87,16 +89,49 @@ def remove(corpus: Path, url: str) -> bool:
     return True
 
 
-def items(body: bytes, content_type: str, url: str) -> list[tuple[str, str]]:
-    """``(key, link)`` of a feed's items (key: GUID, else link). Raises FetchError."""
+class FeedItem(NamedTuple):
+    key: str  # the item's GUID, else its link
+    link: str
+    date: str | None = None  # the item's own ISO 8601 day, None when it states none
+
+
+def item_date(entry: Any, fields: tuple[str, ...] = ("published", "updated", "created")
+              ) -> str | None:
+    """An item's own day (``YYYY-MM-DD``): its published, else updated, else created date.
+    The day as the feed writes it, in the feed's own time zone ("Tue, 05 Mar 2024 23:30:00
+    -0500" is 5 March); a form only feedparser reads gives its ``*_parsed`` day (UTC)."""
+    from datetime import date
+
+    from .dates import MAX_YEAR, MIN_YEAR, normalise
+
+    for name in fields:
+        raw = entry.get(name)
+        iso = normalise(raw) if isinstance(raw, str) else None
+        if iso:
+            return iso
+        parsed = entry.get(f"{name}_parsed")
+        try:
+            d = date(parsed.tm_year, parsed.tm_mon, parsed.tm_mday) if parsed else None
+        except (AttributeError, TypeError, ValueError):
+            d = None
+        if d and MIN_YEAR <= d.year <= MAX_YEAR:
+            return d.isoformat()
+    return None
+
+
+def items(body: bytes, content_type: str, url: str) -> list[FeedItem]:
+    """The items of a feed, with their own dates. Raises FetchError."""
     if content_type in ("application/feed+json", "application/json"):
         try:
             data = json.loads(body)
             entries = data["items"]
-            return [(str(e.get("id") or e.get("url")), str(e["url"])) for e in entries
-                    if isinstance(e, dict) and isinstance(e.get("url"), str)]
+            return [FeedItem(str(e.get("id") or e.get("url")), str(e["url"]),
+                             item_date(e, ("date_published", "date_modified")))
+                    for e in entries if isinstance(e, dict) and isinstance(e.get("url"), str)]
         except (ValueError, KeyError, TypeError, AttributeError):
             raise FetchError(f"{url}: not a valid JSON feed") from None
+    import warnings
+
     import feedparser
 
     parsed = feedparser.parse(body)
@@ -106,7 +141,10 @@ def items(body: bytes, content_type: str, url: str) -> list[tuple[str, str]]:
                      if x.get("rel", "alternate") == "alternate" and x.get("href")),
                     e.get("link"))
         if link:
-            out.append((str(e.get("id") or link), str(link)))
+            with warnings.catch_warnings():  # feedparser's "updated falls back to published"
+                warnings.simplefilter("ignore", DeprecationWarning)
+                day = item_date(e)
+            out.append(FeedItem(str(e.get("id") or link), str(link), day))
     if not out and (parsed.bozo or not parsed.get("version")):
         raise FetchError(f"{url}: not a valid RSS or Atom feed")
     return out
@@ -173,7 +211,7 @@ def _poll_feed(corpus: Path, url: str, feed: dict[str, Any], known: dict[str, st
     entries = items(got.body, got.content_type, url)[:MAX_ITEMS]
     order: list[str] = list(feed.get("seen", []))
     seen, hashes = set(order), set(feed.get("hashes", []))
-    for key, link in entries:
+    for key, link, day in entries:
         if key in seen or link in known:
             report.skipped += 1
             continue
@@ -182,7 +220,7 @@ def _poll_feed(corpus: Path, url: str, feed: dict[str, Any], known: dict[str, st
             if page.final_url in known:
                 report.skipped += 1
             else:
-                name, data, doc = prepare(page)
+                name, data, doc = prepare(page, feed_date=day)
                 if doc.id in hashes:
                     report.skipped += 1
                 else:

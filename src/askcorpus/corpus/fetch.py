@@ -130,12 +130,15 @@ def _name(url: str, ext: str) -> str:
     return f"{host}_{stem or 'index'}_{digest}{ext}"
 
 
-def prepare(page: Fetched) -> tuple[str, bytes, Document]:
+def prepare(page: Fetched, *, feed_date: str | None = None) -> tuple[str, bytes, Document]:
     """The file name, bytes and article a fetched page would be saved as; raises FetchError
-    with the reason when indexing would take no article from it."""
+    with the reason when indexing would take no article from it. ``feed_date``: the day the
+    feed item that linked the page states (ISO 8601), recorded with the page: its date."""
     ext = PAGE_TYPES[page.content_type]
-    record = json.dumps({"url": page.final_url, "fetched_at": page.fetched_at},
-                        ensure_ascii=True).replace("--", "-\\u002d")
+    source: dict[str, str] = {"url": page.final_url, "fetched_at": page.fetched_at}
+    if feed_date:
+        source["feed_date"] = feed_date
+    record = json.dumps(source, ensure_ascii=True).replace("--", "-\\u002d")
     data = b"<!-- askcorpus-source: " + record.encode() + b" -->\n" + page.body
     name = _name(page.final_url, ext)
     items = list(read_format(data, name))

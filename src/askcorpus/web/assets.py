@@ -9,7 +9,62 @@ FONT_MONO = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
 
 # Runs once when the transcript mounts. Clicks are delegated: answers are re-rendered, the
 # listener stays. Data attributes carry only ids and numbers, written by render.py.
+# Under each answer: Copy as Markdown (the text render.py put in the page), and 👍 / 👎: a 👎
+# makes each quote clickable ("this one answers"); Send vote triggers 'vote' with the
+# turn's number, the vote, the marked quote's number (its place in the answer), "nothing
+# answers" and the note. The server records it and renders the answer with what it said.
 TRANSCRIPT_JS = r"""
+const turnOf = (n) => n.closest('.ac-turn');
+const said = (t, text) => { const s = t.querySelector('.ac-tool-said'); if (s) s.textContent = text; };
+const copyText = async (text) => {
+  try { await navigator.clipboard.writeText(text); return true; } catch (e) { /* below */ }
+  const area = document.createElement('textarea');
+  area.value = text; area.setAttribute('readonly', ''); area.style.position = 'fixed';
+  area.style.opacity = '0'; document.body.appendChild(area); area.select();
+  let ok = false;
+  try { ok = document.execCommand('copy'); } catch (e) { ok = false; }
+  area.remove();
+  return ok;
+};
+const mark = (t, n) => {
+  t.dataset.marked = n;
+  t.querySelectorAll('[data-quote]').forEach((f) => {
+    const on = f.dataset.quote === n;
+    f.classList.toggle('ac-marked', on);
+    const b = f.querySelector('.ac-mark');
+    if (b) { b.setAttribute('aria-pressed', String(on)); b.textContent = on ? '✓ This one answers' : 'This one answers'; }
+  });
+  const none = t.querySelector('.ac-nothing');
+  if (none) none.setAttribute('aria-pressed', String(n === 'none'));
+};
+const openVote = (t, vote) => {
+  const form = t.querySelector('.ac-vote-form');
+  if (!form) return;
+  t.dataset.voting = vote;
+  t.classList.toggle('ac-voting-down', vote === 'down');
+  t.querySelectorAll('.ac-vote').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.vote === vote)));
+  mark(t, '');
+  form.hidden = false;
+  t.querySelector('.ac-vote-hint').hidden = vote !== 'down';
+  t.querySelector('.ac-nothing').hidden = vote !== 'down';
+  said(t, vote === 'down' ? 'Which quote does answer? Click it, or “Nothing answers this”; then Send vote.' : 'Add a note if you like, then Send vote.');
+};
+const closeVote = (t) => {
+  const form = t.querySelector('.ac-vote-form');
+  if (form) form.hidden = true;
+  t.classList.remove('ac-voting-down');
+  delete t.dataset.voting;
+  mark(t, '');
+};
+const sendVote = (t) => {
+  if (element.querySelector('.ac-pending')) { said(t, 'Wait for the answer being searched, then send the vote.'); return; }
+  const m = t.dataset.marked || '';
+  const note = t.querySelector('.ac-vote-note');
+  said(t, 'Sending the vote…');
+  trigger('vote', {turn: Number(t.dataset.turn), vote: t.dataset.voting,
+                   marked: /^\d+$/.test(m) ? Number(m) : null, nothing: m === 'none',
+                   note: note ? note.value : ''});
+};
 element.addEventListener('click', (ev) => {
   const src = ev.target.closest('[data-doc]');
   if (src && element.contains(src)) {
@@ -23,17 +78,69 @@ element.addEventListener('click', (ev) => {
   const ex = ev.target.closest('[data-example]');
   if (ex && element.contains(ex) && !ex.disabled) {
     trigger('example', {question: ex.dataset.example || ''});
+    return;
+  }
+  const t = turnOf(ev.target);
+  if (!t || !element.contains(t)) return;
+  const copy = ev.target.closest('.ac-copy');
+  if (copy) {
+    const text = (t.querySelector('.ac-md-src') || {}).value || '';
+    copyText(text).then((ok) => {
+      copy.textContent = ok ? 'Copied ✓' : 'Copy failed';
+      said(t, ok ? 'Copied as Markdown.' : 'Copying was refused by the browser: use Copy, cite, vote below.');
+      setTimeout(() => { copy.textContent = 'Copy as Markdown'; }, 2500);
+    });
+    return;
+  }
+  const vote = ev.target.closest('.ac-vote');
+  if (vote) { openVote(t, vote.dataset.vote); return; }
+  if (ev.target.closest('.ac-cancel-vote')) { closeVote(t); said(t, ''); return; }
+  if (ev.target.closest('.ac-send-vote')) { sendVote(t); return; }
+  if (ev.target.closest('.ac-nothing')) { mark(t, t.dataset.marked === 'none' ? '' : 'none'); return; }
+  const quote = ev.target.closest('[data-quote]');
+  if (quote && t.classList.contains('ac-voting-down')) {
+    if (window.getSelection && String(window.getSelection()).length > 0 && !ev.target.closest('.ac-mark')) return;  // selecting text
+    mark(t, t.dataset.marked === quote.dataset.quote ? '' : quote.dataset.quote);
   }
 });
+element.addEventListener('keydown', (ev) => {
+  const t = ev.target.closest && ev.target.closest('.ac-vote-note') && turnOf(ev.target);
+  if (!t) return;
+  if (ev.key === 'Enter') { ev.preventDefault(); sendVote(t); }
+  if (ev.key === 'Escape') { ev.preventDefault(); closeVote(t); said(t, ''); }
+});
 const box = element.closest('#ac-transcript') || element;
+let seen = '';
 watch('value', () => {
   const turns = element.querySelectorAll('.ac-turn');
   const last = turns[turns.length - 1];
-  if (!last) { box.scrollTop = 0; return; }
+  if (!last) { box.scrollTop = 0; seen = ''; return; }
+  // scroll only for a new question or its answer (not when a vote re-renders an answer)
+  const key = turns.length + '|' + !!last.querySelector('.ac-pending') + '|' + (last.querySelector('.ac-bubble') || {}).textContent;
+  if (key === seen) return;
+  seen = key;
   const top = last.getBoundingClientRect().top - box.getBoundingClientRect().top;
   box.scrollTop = box.scrollTop + top - 12;  // the new question at the top
 });
 """
+
+# On page load, before the kept conversations are read: gradio's BrowserState gives null (its
+# default) when the entry in local storage does not decrypt or is not JSON, and leaves the
+# entry as it was; the next save would overwrite it. This sets such an entry aside (up to 5,
+# under UNREADABLE_KEY) and tells the server, which says so once.
+KEPT_CHECK_JS = """(saved, probe) => {
+  let raw = null;
+  try { raw = localStorage.getItem('%(key)s'); } catch (e) { raw = null; }
+  if (!raw || (saved !== null && saved !== undefined)) return [saved, ''];
+  try {
+    let aside = [];
+    try { aside = JSON.parse(localStorage.getItem('%(aside)s') || '[]'); } catch (e) { aside = []; }
+    if (!Array.isArray(aside)) aside = [];
+    if (!aside.some((x) => x && x.entry === raw)) aside.push({entry: raw, set_aside: new Date().toISOString()});
+    localStorage.setItem('%(aside)s', JSON.stringify(aside.slice(-5)));
+  } catch (e) { /* storage full: the note still says it could not be read */ }
+  return [saved, 'unreadable'];
+}"""
 
 # Runs when the article panel mounts, and again each time a new article is rendered in it.
 ARTICLE_JS = r"""
@@ -196,6 +303,33 @@ _CSS = r"""
 %T .ac-dot:nth-child(2) { animation-delay: .15s; }
 %T .ac-dot:nth-child(3) { animation-delay: .3s; margin-right: 6px; }
 %T .ac-muted, %A .ac-muted { color: var(--body-text-color-subdued); }
+%T .ac-tools { display: flex; gap: 6px; flex-wrap: wrap; align-items: center; margin: 8px 0 0;
+  padding-top: 8px; border-top: 1px solid var(--border-color-primary); }
+%T .ac-tool { all: unset; box-sizing: border-box; cursor: pointer; font-size: .78rem; padding: 3px 10px;
+  border-radius: 999px; border: 1px solid var(--border-color-primary); color: var(--body-text-color-subdued);
+  background: var(--background-fill-primary); line-height: 1.5; }
+%T .ac-tool:hover, %T .ac-tool:focus-visible { border-color: var(--color-accent); color: var(--color-accent); }
+%T .ac-tool:focus-visible { outline: 2px solid var(--color-accent); }
+%T .ac-tool[aria-pressed="true"] { background: rgba(79, 70, 229, .1); border-color: var(--color-accent);
+  color: var(--color-accent); }
+%T .ac-tool-said { font-size: .78rem; color: var(--body-text-color-subdued); overflow-wrap: anywhere; }
+%T .ac-vote-form { display: flex; gap: 6px; flex-wrap: wrap; align-items: center; margin: 6px 0 0;
+  padding: 8px 10px; border-radius: 10px; background: var(--background-fill-secondary); }
+%T .ac-vote-form[hidden] { display: none; }
+%T .ac-vote-hint { width: 100%; margin: 0; font-size: .8rem; color: var(--body-text-color-subdued); }
+%T .ac-vote-hint[hidden], %T .ac-nothing[hidden] { display: none; }
+%T .ac-vote-note { flex: 1 1 220px; min-width: 0; font-size: .85rem; padding: 4px 8px; border-radius: 6px;
+  border: 1px solid var(--border-color-primary); background: var(--background-fill-primary);
+  color: var(--body-text-color); }
+%T .ac-mark { all: unset; display: inline-block; box-sizing: border-box; cursor: pointer; font-size: .74rem;
+  margin: 4px 0 0 17px; padding: 2px 10px; border-radius: 999px; border: 1px dashed #10b981; color: #047857; }
+%T .ac-turn:not(.ac-voting-down) .ac-mark { display: none; }
+%T .ac-mark:focus-visible { outline: 2px solid #10b981; }
+%T .ac-voting-down [data-quote] .ac-quote { cursor: pointer; border-radius: 0 8px 8px 0; transition: background .15s; }
+%T .ac-voting-down [data-quote] .ac-quote:hover { background: rgba(16, 185, 129, .08); }
+%T .ac-marked .ac-quote, %T .ac-marked-done .ac-quote { border-left-color: #10b981; background: rgba(16, 185, 129, .1); }
+%T .ac-marked .ac-mark { border-style: solid; background: rgba(16, 185, 129, .12); }
+%T .ac-marked-chip { margin-left: 17px; background: rgba(16, 185, 129, .13); color: #047857; }
 @keyframes ac-pulse { 0%, 100% { opacity: .35; } 50% { opacity: 1; } }
 
 %A .ac-article { height: calc(100vh - 215px); min-height: 330px; overflow-y: auto;

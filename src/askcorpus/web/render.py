@@ -189,6 +189,9 @@ def decode_spans(raw: object) -> list[Span]:
 
 
 # ------------------------------------------------------------------------------ answers
+_NUMBER = "\x00n"  # a key no quote has: its place in the answer's list, while rendering
+
+
 def _chips(quote: Mapping[str, Any]) -> str:
     chips = []
     stance = quote.get("stance")
@@ -226,10 +229,15 @@ def _source_header(group: Group, spans: list[Span], related: bool) -> str:
 
 def render_groups(quotes: Sequence[Mapping[str, Any]],
                   articles: Sequence[Mapping[str, Any]] | None = None, *,
-                  related: bool = False) -> str:
-    """Quotes as block quotes under one clickable source header per article."""
+                  related: bool = False, markable: bool = False,
+                  marked: int | None = None) -> str:
+    """Quotes as block quotes under one clickable source header per article. Each quote
+    carries ``data-quote``: its place in ``quotes`` (groups reorder them). ``markable`` adds
+    a "This one answers" button to each (shown while a 👎 is being given); ``marked`` is the
+    quote a recorded vote marked."""
     out = []
-    for group in group_quotes(quotes, articles):
+    numbered = [{**q, _NUMBER: n} for n, q in enumerate(quotes)]
+    for group in group_quotes(numbered, articles):
         spans = [s for s in (span_of(q) for q in group.quotes) if s is not None]
         blocks = []
         for i, q in enumerate(group.quotes):
@@ -245,15 +253,27 @@ def render_groups(quotes: Sequence[Mapping[str, Any]],
             foot = (f'<figcaption class="ac-quote-foot">{chips}{locate}</figcaption>'
                     if chips or locate else "")
             cls = " ac-quote-disputes" if q.get("stance") == "disputes" else ""
-            blocks.append(f'<figure class="ac-quote-wrap"><blockquote class="ac-quote{cls}">'
-                          f"{body}</blockquote>{foot}</figure>")
+            n = q[_NUMBER]
+            mark = ('<button type="button" class="ac-mark" aria-pressed="false" '
+                    'title="Mark this quote as the one that does answer">This one answers'
+                    "</button>" if markable else "")
+            done = (' <span class="ac-chip ac-marked-chip">marked as the answer</span>'
+                    if marked == n else "")
+            fig = " ac-marked-done" if marked == n else ""
+            blocks.append(f'<figure class="ac-quote-wrap{fig}" data-quote="{n}">'
+                          f'<blockquote class="ac-quote{cls}">{body}</blockquote>{foot}{mark}'
+                          f"{done}</figure>")
         out.append(f'<section class="ac-group{" ac-group-related" if related else ""}">'
                    f"{_source_header(group, spans, related)}{''.join(blocks)}</section>")
     return "".join(out)
 
 
-def render_answer(answer: Mapping[str, Any]) -> str:
-    """One answer (``Answer.to_dict()``, or an ``{"error": ...}`` dict) as an HTML card."""
+def render_answer(answer: Mapping[str, Any], *, markable: bool = False,
+                  marked: int | None = None, tools: str = "") -> str:
+    """One answer (``Answer.to_dict()``, or an ``{"error": ...}`` dict) as an HTML card;
+    ``markable`` / ``marked``: see :func:`render_groups` (the quotes, or when nothing answers
+    the related passages, are the ones a reader can mark); ``tools``: markup put at the
+    card's foot (:func:`render_tools`)."""
     if answer.get("error"):
         return render_error(str(answer["error"]))
     parts = ['<div class="ac-answer">']
@@ -272,7 +292,8 @@ def render_answer(answer: Mapping[str, Any]) -> str:
         parts.append(f'<div class="ac-answer-head">{"".join(badges)}</div>')
         parts.append(render_time(answer))
         parts.append(render_timeline(answer.get("quotes") or []))
-        parts.append(render_groups(answer.get("quotes") or [], answer.get("articles")))
+        parts.append(render_groups(answer.get("quotes") or [], answer.get("articles"),
+                                   markable=markable, marked=marked))
     else:
         parts.append(render_time(answer))
         parts.append(f'<div class="ac-noanswer"><strong>{esc(NO_ANSWER)}</strong>')
@@ -282,9 +303,10 @@ def render_answer(answer: Mapping[str, Any]) -> str:
         parts.append("</div>")
         related = answer.get("related") or []
         if related:
+            groups = render_groups(related, related=True, markable=markable, marked=marked)
             parts.append(f'<div class="ac-related"><h4>{esc(RELATED_HEADING)}</h4>'
-                         f"{render_groups(related, related=True)}</div>")
-    parts.append("</div>")
+                         f"{groups}</div>")
+    parts.append(f"{tools}</div>")
     return "".join(parts)
 
 
@@ -340,25 +362,89 @@ def render_progress_note(message: str, done: object, total: object,
             + (f'<ul class="ac-problems">{items}</ul>' if items else "") + "</div>")
 
 
-def render_error(message: str) -> str:
-    return (f'<div class="ac-error" role="alert"><strong>Cannot answer:</strong> '
+def render_error(message: str, lead: str = "Cannot answer:") -> str:
+    return (f'<div class="ac-error" role="alert"><strong>{esc(lead)}</strong> '
             f"{esc(message)}</div>")
 
 
-def render_turn(turn: Mapping[str, Any]) -> str:
-    """A question bubble and its answer (or a pending note, or an error)."""
+def render_turn(turn: Mapping[str, Any], number: int = 0, *, votes: bool = False) -> str:
+    """A question bubble and its answer (or a pending note, or an error). An answer gets its
+    tools: *Copy as Markdown* (the text of ``askcorpus ask --format markdown``, carried in
+    the page) and, with ``votes``, 👍 / 👎 (see :func:`render_tools`). ``number``: the turn's
+    place in the conversation (what a vote from the page names)."""
     question = str(turn.get("question") or "")
     q_html = esc(question) if question.strip() else '<em class="ac-muted">(empty question)</em>'
+    answer = turn.get("answer")
     if turn.get("error"):
         body = render_error(str(turn["error"]))
-    elif turn.get("answer") is not None:
-        body = render_answer(turn["answer"])
+    elif isinstance(answer, Mapping) and not answer.get("error"):
+        vote = turn.get("vote") if isinstance(turn.get("vote"), Mapping) else {}
+        marked = _int(vote.get("marked")) if vote.get("ok") else None
+        body = render_answer(answer, markable=votes, marked=marked,
+                             tools=render_tools(answer, vote, votes=votes))
+    elif answer is not None:
+        body = render_answer(answer)
     else:
         body = ('<div class="ac-pending" aria-live="polite"><span class="ac-dot"></span>'
                 "<span class=\"ac-dot\"></span><span class=\"ac-dot\"></span>"
                 " Searching the articles…</div>")
-    return (f'<div class="ac-turn"><div class="ac-user"><div class="ac-bubble">{q_html}</div>'
-            f"</div>{body}</div>")
+    return (f'<div class="ac-turn" data-turn="{int(number)}"><div class="ac-user">'
+            f'<div class="ac-bubble">{q_html}</div></div>{body}</div>')
+
+
+def vote_summary(vote: Mapping[str, Any], answer: Mapping[str, Any]) -> str:
+    """What a vote given in the page said, in a few words (shown with the answer)."""
+    if not vote.get("ok"):
+        return str(vote.get("message") or "")
+    said = "👍" if vote.get("vote") == "up" else "👎"
+    n = _int(vote.get("marked"))
+    shown = list(answer.get("quotes") or []) if answer.get("answered") else \
+        list(answer.get("related") or [])
+    if vote.get("nothing"):
+        said += " · nothing answers this"
+    elif n is not None and 0 <= n < len(shown):
+        words = " ".join(str(shown[n].get("text") or "").split())
+        said += f" · marked “{words[:60]}{'…' if len(words) > 60 else ''}”"
+    return f"{said} · {vote.get('message') or ''}".strip()
+
+
+def render_tools(answer: Mapping[str, Any], vote: Mapping[str, Any] | None = None, *,
+                 votes: bool = False) -> str:
+    """Under an answer: *Copy as Markdown*, and with ``votes`` 👍 / 👎 with the vote form
+    (a note; for 👎 a click on the quote that does answer, or *Nothing answers this*), and
+    what the last vote on it said. The page's script (assets.TRANSCRIPT_JS) runs them."""
+    from ..answer.markdown import answer_markdown
+
+    try:
+        md = answer_markdown(dict(answer))
+    except (KeyError, TypeError, ValueError):  # a kept answer not of this shape: no copy
+        md = ""
+    copy = ('<button type="button" class="ac-tool ac-copy" title="Copy this answer as '
+            'Markdown (the text of askcorpus ask --format markdown)">Copy as Markdown</button>'
+            f'<textarea class="ac-md-src" hidden readonly tabindex="-1" aria-hidden="true">'
+            f"{esc(md)}</textarea>" if md else "")
+    if not votes:
+        return f'<div class="ac-tools">{copy}<span class="ac-tool-said" role="status"></span></div>'
+    vote = vote or {}
+    pressed = {v: ' aria-pressed="true"' if vote.get("ok") and vote.get("vote") == v
+               else ' aria-pressed="false"' for v in ("up", "down")}
+    said = esc(vote_summary(vote, answer)) if vote else ""
+    form = ('<div class="ac-vote-form" hidden>'
+            '<p class="ac-vote-hint">Click the quote that does answer (or its <em>This one '
+            "answers</em> button), or:</p>"
+            '<button type="button" class="ac-tool ac-nothing" aria-pressed="false">Nothing '
+            "answers this</button>"
+            '<input type="text" class="ac-vote-note" maxlength="2000" '
+            'placeholder="Note (optional)" aria-label="Note on this answer (optional)">'
+            '<button type="button" class="ac-tool ac-send-vote">Send vote</button>'
+            '<button type="button" class="ac-tool ac-cancel-vote">Cancel</button></div>')
+    return (f'<div class="ac-tools">{copy}'
+            f'<button type="button" class="ac-tool ac-vote" data-vote="up"{pressed["up"]} '
+            'title="This answer is right">👍 Right</button>'
+            f'<button type="button" class="ac-tool ac-vote" data-vote="down"{pressed["down"]} '
+            'title="This answer is wrong: then click the quote that does answer">'
+            "👎 Wrong</button>"
+            f'<span class="ac-tool-said" role="status">{said}</span></div>{form}')
 
 
 def _progress_bar(done: object, total: object) -> str:
@@ -397,10 +483,11 @@ def render_welcome(examples: Sequence[str], *, documents: int | None = None,
 
 def render_transcript(turns: Sequence[Mapping[str, Any]], examples: Sequence[str] = (), *,
                       documents: int | None = None, ready: bool = True,
-                      status: Mapping[str, Any] | None = None) -> str:
+                      status: Mapping[str, Any] | None = None, votes: bool = False) -> str:
     if not turns:
         return render_welcome(examples, documents=documents, ready=ready, status=status)
-    return f'<div class="ac-turns">{"".join(render_turn(t) for t in turns)}</div>'
+    return ('<div class="ac-turns">'
+            f'{"".join(render_turn(t, i, votes=votes) for i, t in enumerate(turns))}</div>')
 
 
 # ------------------------------------------------------------------------------ article

@@ -452,35 +452,76 @@ class ChatService:
     feedback: Path | None = None  # where votes go (serve --feedback); None: votes are off
     browser_secret: str | None = None  # seals the conversations browsers keep (see workbench)
 
+    def generation(self) -> str | None:
+        """The live index generation (what an answer asked now is drawn from), or None."""
+        try:
+            return str(self.pipeline.store.generation_name) if self.startup.ready else None
+        except Exception:  # the index is being switched or cannot be read: unknown
+            return None
+
     def vote(self, answer: Any, vote: Any, note: Any = "", marked: Any = None,
-             nothing: Any = False) -> str:
+             nothing: Any = False, generation: Any = None) -> str:
         """Append one reader's vote on ``answer`` (an ``ask --json`` object) to the feedback
         file; returns the sentence the page shows. Never raises."""
+        return self.record_vote(answer, vote, note, marked, nothing, generation)[1]
+
+    def record_vote(self, answer: Any, vote: Any, note: Any = "", marked: Any = None,
+                    nothing: Any = False, generation: Any = None) -> tuple[bool, str]:
+        """(whether the vote was written, the sentence the page shows). ``marked`` is the
+        0-based quote of :func:`~askcorpus.web.workbench.votable` that does answer;
+        ``generation`` the index generation the answer came from (the page notes it when
+        asking). Never raises."""
         from ..evaluation.feedback import append_vote, make_vote
+        from .workbench import votable
 
         if self.feedback is None:
-            return "Votes are off on this server (start it with askcorpus serve --feedback FILE)."
+            return False, ("Votes are off on this server (start it with askcorpus serve "
+                           "--feedback FILE).")
         if not isinstance(answer, dict) or not isinstance(answer.get("question"), str):
-            return "Choose an answer to vote on."
+            return False, "Choose an answer to vote on."
         try:
             idx = None if marked in (None, "", "none") else int(marked)
-            shown = answer.get("quotes") if answer.get("answered") else []
-            rec = make_vote(question=answer["question"], generation=answer.get("generation"),
-                            vote=str(vote), quotes=shown or [], note=str(note or ""),
-                            marked=idx, nothing=bool(nothing),
+            # a thumbs-up on "no article answers" says it is unanswerable: no quotes with it
+            shown = votable(answer) if answer.get("answered") or vote == "down" else []
+            gen = generation if isinstance(generation, str) and generation else None
+            rec = make_vote(question=answer["question"], generation=gen or
+                            answer.get("generation"), vote=str(vote), quotes=shown,
+                            note=str(note or ""), marked=idx, nothing=bool(nothing),
                             resolved_question=answer.get("resolved_question"))
             append_vote(self.feedback, rec)
         except (AskCorpusError, ValueError, TypeError) as e:
-            return f"The vote was not recorded: {e}"
-        try:
-            live = self.pipeline.store.generation_name
-        except Exception:  # the index is being switched: the vote is written either way
-            live = None
+            return False, f"The vote was not recorded: {e}"
+        live = self.generation()
         if rec["generation"] and live and rec["generation"] != live:
-            return (f"Vote recorded, for an answer from an older index ({rec['generation']}; "
-                    f"the index is now {live}): askcorpus eval --feedback asks it again on "
-                    "the current index.")
-        return "Vote recorded. Thank you: askcorpus eval --feedback now counts it."
+            return True, (f"Vote recorded, for an answer from an older index "
+                          f"({rec['generation']}; the index is now {live}): askcorpus eval "
+                          "--feedback asks the question again on the current index.")
+        return True, "Vote recorded. Thank you: askcorpus eval --feedback now counts it."
+
+    def permalink_html(self, doc: str, start: int, end: int) -> str:
+        """The side panel for a permalink ``?doc=…&at=start:end`` (``start`` < 0: no span):
+        the article with the span highlighted, or one sentence saying why it cannot be."""
+        lead = "Cannot open the link:"
+        try:
+            if not self.startup.ready:
+                raise AskCorpusError(self.startup.not_ready_message())
+            info = self.pipeline.store.find_document(doc)
+            if info is None:
+                raise QuestionError(f"no article {doc[:120]!r} in this index (it may have been "
+                                    "removed since the link was made, or the link is "
+                                    "mistyped)")
+            article = self.pipeline.article(info.id)
+        except AskCorpusError as e:
+            return render.render_error(str(e), lead)
+        except Exception as e:
+            log.exception("opening the link to %r failed", doc)
+            return render.render_error(f"internal error ({type(e).__name__})", lead)
+        n = len(article["text"])
+        if start >= 0 and end > n:
+            return render.render_error(f"the link's at={start}:{end} is outside the article "
+                                       f"{article['title'][:120]!r} ({n:,} characters)", lead)
+        spans = [render.Span(start, end)] if start >= 0 else []
+        return render.render_article(article, spans, 0)
 
     def article_html(self, doc_id: Any, spans: Any, focus: Any) -> str:
         """The side panel for one article with the given quotes highlighted."""

@@ -14,6 +14,7 @@ from typing import Any
 import gradio as gr
 
 from ..corpus.ingest import SUPPORTED
+from ..errors import AskCorpusError
 from . import assets, render, workbench
 from .service import ChatService, answer_json
 
@@ -91,7 +92,8 @@ def _build(service: ChatService, *, concurrency: int = 2, mcp: bool = False,
         return render.render_transcript(turns, service.examples(),
                                         documents=stats.get("documents"),
                                         ready=service.startup.ready,
-                                        status=service.startup.snapshot())
+                                        status=service.startup.snapshot(),
+                                        votes=service.feedback is not None)
 
     # -- handlers ---------------------------------------------------------------------------
     def poll(turns: list[dict[str, Any]] | None) -> tuple[Any, ...]:
@@ -134,11 +136,14 @@ def _build(service: ChatService, *, concurrency: int = 2, mcp: bool = False,
         history = [t["question"] for t in turns[:-1] if t.get("answer") is not None]
         dates = {"since": since, "until": until, "order": "date" if by_date else "score",
                  "undated": "exclude" if exclude_undated else "include"}
+        generation = service.generation()  # what a vote on this answer names
         result = service.ask(last["question"], history, k, mode, filters, dates)
         if "error" in result:
             last["error"] = result["error"]
         else:
             last["answer"] = result
+            if generation:
+                last["generation"] = generation
         turns[-1] = last
         return (transcript_html(turns), turns, *unlocked)
 
@@ -177,20 +182,24 @@ def _build(service: ChatService, *, concurrency: int = 2, mcp: bool = False,
         return (gr.Dropdown(choices=got, value=got[-1][1] if got else None),
                 *export_files(chat_id, turns))
 
-    def restore(raw: Any, request: gr.Request) -> tuple[Any, ...]:
+    def restore(raw: Any, probe: Any, request: gr.Request) -> tuple[Any, ...]:
+        """The kept conversations listed; ``probe`` is "unreadable" when the browser held an
+        entry it could not read (assets.KEPT_CHECK_JS set it aside). A permalink
+        ``?doc=…&at=start:end`` opens the article panel at that span."""
         store, bad = workbench.read_chats(raw)
-        note = (f"{bad} kept conversation(s) in this browser could not be read; they are "
-                "left as they were, the others are listed." if bad else "")
+        note = workbench.UNREADABLE_NOTE if probe == "unreadable" else (
+            f"{bad} kept conversation(s) in this browser could not be read; they are "
+            "left as they were, the others are listed." if bad else "")
         body, tab = gr.skip(), gr.skip()
         params = dict(getattr(request, "query_params", None) or {})
         try:
             link = workbench.parse_permalink(params)
-        except Exception as e:
-            link, body, tab = None, render.render_error(str(e)), gr.Tabs(selected="article")
+        except AskCorpusError as e:
+            link, body, tab = None, render.render_error(str(e), "Cannot open the link:"), \
+                gr.Tabs(selected="article")
         if link is not None:
-            doc, start, end = link
-            spans = f"{start}:{end}::" if start >= 0 else ""
-            body, tab = service.article_html(doc, spans, 0), gr.Tabs(selected="article")
+            body = service.permalink_html(*link)
+            tab = gr.Tabs(selected="article")
         return (store, gr.Dropdown(choices=workbench.choices(store), value=None),
                 render.render_note(note) if note else "", body, tab, workbench.new_id())
 
@@ -199,6 +208,31 @@ def _build(service: ChatService, *, concurrency: int = 2, mcp: bool = False,
         store = workbench.keep(store, chat_id or workbench.new_id(), turns)
         return (store, gr.Dropdown(choices=workbench.choices(store), value=chat_id),
                 *work_views(turns, chat_id))
+
+    def keep_saved(saved_raw: Any, chat_id: str, turns: list[dict[str, Any]]) -> Any:
+        store, _ = workbench.read_chats(saved_raw)
+        return workbench.keep(store, chat_id or workbench.new_id(), turns)
+
+    def vote_in_chat(turns: list[dict[str, Any]] | None, evt: gr.EventData) -> tuple[Any, ...]:
+        """A vote sent from under an answer in the chat: recorded, then the answer shows what
+        came of it (kept with the conversation)."""
+        turns = list(turns or [])
+        data = getattr(evt, "_data", None)
+        try:
+            i, vote, marked, nothing, note = workbench.vote_event(data, turns)
+        except AskCorpusError as e:
+            i = data.get("turn") if isinstance(data, dict) else None
+            if not isinstance(i, int) or isinstance(i, bool) or not 0 <= i < len(turns) \
+                    or not isinstance(turns[i].get("answer"), dict):
+                return gr.skip(), gr.skip()
+            turns[i] = {**turns[i], "vote": {"ok": False, "message": f"The vote was not "
+                                                                     f"recorded: {e}"}}
+            return transcript_html(turns), turns
+        ok, message = service.record_vote(turns[i]["answer"], vote, note, marked, nothing,
+                                          turns[i].get("generation"))
+        turns[i] = {**turns[i], "vote": {"ok": ok, "vote": vote, "marked": marked,
+                                         "nothing": nothing, "message": message}}
+        return transcript_html(turns), turns
 
     def reopen(saved_raw: Any, picked: Any) -> tuple[Any, ...]:
         store, _ = workbench.read_chats(saved_raw)
@@ -232,7 +266,9 @@ def _build(service: ChatService, *, concurrency: int = 2, mcp: bool = False,
         shown = answer["quotes"] if answer.get("answered") else []
         cites = "\n".join(f"{i + 1}. {workbench.citation(q)} · "
                           f"[link]({workbench.permalink(q)})" for i, q in enumerate(shown))
-        marks = [(f"Quote {i + 1}: {q['text'][:80]}", str(i)) for i, q in enumerate(shown)]
+        label = "Quote" if answer.get("answered") else "Related passage"
+        marks = [(f"{label} {i + 1}: {q['text'][:80]}", str(i))
+                 for i, q in enumerate(workbench.votable(answer))]
         return (answer_markdown(answer), cites or "No quote answers this question.",
                 gr.Dropdown(choices=[("—", ""), *marks, ("Nothing answers this", "none")],
                             value=""))
@@ -240,14 +276,15 @@ def _build(service: ChatService, *, concurrency: int = 2, mcp: bool = False,
     def send_vote(turns: list[dict[str, Any]], which: Any, verdict: str | None, text: str,
                   marked: str | None) -> str:
         try:
-            answer = turns[int(which)]["answer"]
+            turn = turns[int(which)]
+            answer, generation = turn["answer"], turn.get("generation")
         except (TypeError, ValueError, IndexError, KeyError):
-            answer = None
+            answer, generation = None, None
         down = verdict == "down"
         return render.render_note(service.vote(
             answer, "down" if down else "up", text,
             marked if down and marked not in (None, "", "none") else None,
-            down and marked == "none"))
+            down and marked == "none", generation))
 
     def refresh_stats(query: str | None = None) -> tuple[Any, ...]:
         service.startup.stats(refresh=True)
@@ -338,8 +375,11 @@ def _build(service: ChatService, *, concurrency: int = 2, mcp: bool = False,
         chat_id = gr.State("", time_to_live=4 * 3600)  # set by restore (a callable default
         # would add a load event of its own, public as an MCP tool)
         # each browser keeps its own conversations (sealed with a key kept beside the index)
-        saved = gr.BrowserState({"chats": [], "unreadable": []}, storage_key="askcorpus-chats",
+        # (default None: gradio then leaves an entry it cannot read in place, for
+        # KEPT_CHECK_JS to set aside, instead of writing its default over it at once)
+        saved = gr.BrowserState(None, storage_key=workbench.STORAGE_KEY,
                                 secret=service.browser_secret)
+        kept_probe = gr.Textbox("", visible=False, elem_id="ac-kept-probe")
         with gr.Row(elem_id="ac-header", equal_height=True):
             gr.HTML(BRAND, elem_id="ac-brand", js_on_load=None)
             status = gr.HTML(render.render_status(service.startup.snapshot()),
@@ -483,7 +523,13 @@ def _build(service: ChatService, *, concurrency: int = 2, mcp: bool = False,
         transcript.source(open_source, None, [article, tabs], **cheap).then(
             None, js=assets.SCROLL_ARTICLE_JS)
         clear.click(new_chat, None, [transcript, turns, article, chat_id, *views], **cheap)
-        demo.load(restore, [saved], [saved, chats, work_note, article, tabs, chat_id], **cheap)
+        demo.load(restore, [saved, kept_probe], [saved, chats, work_note, article, tabs, chat_id],
+                  js=assets.KEPT_CHECK_JS % {"key": workbench.STORAGE_KEY,
+                                             "aside": workbench.UNREADABLE_KEY}, **cheap)
+        # a vote from under an answer in the chat (one JSON line each, see record_vote)
+        transcript.vote(vote_in_chat, [turns], [transcript, turns],
+                        **{**quiet, "concurrency_limit": 4, "concurrency_id": "vote"}).then(
+            keep_saved, [saved, chat_id, turns], [saved], **cheap)
         reopen_btn.click(reopen, [saved, chats],
                          [transcript, turns, chat_id, work_note, *views], **cheap)
         delete_btn.click(forget, [saved, chats, chat_id],

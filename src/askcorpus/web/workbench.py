@@ -19,6 +19,13 @@ from ..answer.markdown import answer_markdown
 from ..errors import AskCorpusError
 
 MAX_CHATS = 200  # kept per browser (local storage holds a few MB)
+STORAGE_KEY = "askcorpus-chats"  # the browser's local storage entry (gr.BrowserState)
+# where the page sets aside an entry the browser could not read (see assets.KEPT_CHECK_JS)
+UNREADABLE_KEY = "askcorpus-chats-unreadable"
+UNREADABLE_NOTE = (
+    "The conversations kept in this browser could not be read (the entry is damaged, or was "
+    "sealed by another server); it is set aside in this browser's local storage as "
+    f"{UNREADABLE_KEY}, and new conversations are kept from now on.")
 _AT = re.compile(r"^\s*(\d{1,9})\s*:\s*(\d{1,9})\s*$")
 
 
@@ -100,6 +107,51 @@ def answers(turns: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [t["answer"] for t in turns if isinstance(t.get("answer"), dict)]
 
 
+def votable(answer: dict[str, Any]) -> list[dict[str, Any]]:
+    """The quotes a reader can mark as the one that does answer: the answer's quotes, or
+    when no article answers, the related passages shown with it."""
+    key = "quotes" if answer.get("answered") else "related"
+    return [q for q in answer.get(key) or [] if isinstance(q, dict)]
+
+
+def vote_event(data: Any, turns: list[dict[str, Any]]) -> tuple[int, str, int | None, bool,
+                                                                 str]:
+    """(turn, "up" | "down", marked quote or None, nothing answers, note) from a vote sent
+    by the page's script (``{"turn", "vote", "marked", "nothing", "note"}``); AskCorpusError
+    with one sentence when it names no answer of this conversation or is not a vote."""
+    if not isinstance(data, dict):
+        raise AskCorpusError("the vote came without its answer")
+    turn = data.get("turn")
+    if isinstance(turn, str) and turn.strip().isdigit():
+        turn = int(turn)
+    if isinstance(turn, bool) or not isinstance(turn, int) or not 0 <= turn < len(turns) \
+            or not isinstance(turns[turn].get("answer"), dict):
+        raise AskCorpusError("that answer is not in this conversation any more (reload the "
+                             "page or reopen the conversation)")
+    vote = data.get("vote")
+    if vote not in ("up", "down"):
+        raise AskCorpusError("a vote is 👍 or 👎")
+    marked = data.get("marked")
+    if marked in (None, "", "none"):
+        marked = None
+    else:
+        try:
+            marked = int(marked)
+        except (TypeError, ValueError):
+            raise AskCorpusError("the marked quote is not one of this answer's") from None
+        if isinstance(data.get("marked"), bool) or not \
+                0 <= marked < len(votable(turns[turn]["answer"])):
+            raise AskCorpusError("the marked quote is not one of this answer's")
+    nothing = data.get("nothing") is True
+    if vote == "up" and (marked is not None or nothing):
+        raise AskCorpusError("only a 👎 marks the quote that does answer")
+    if marked is not None and nothing:
+        raise AskCorpusError("mark one quote or 'nothing answers this', not both")
+    note = data.get("note")
+    note = note if isinstance(note, str) else ""
+    return turn, vote, marked, nothing, note[:2000]
+
+
 def conversation_markdown(turns: list[dict[str, Any]], title: str = "askcorpus") -> str:
     """The conversation: each answer exactly as ``askcorpus ask --format markdown`` prints it."""
     body = [answer_markdown(a) for a in answers(turns)]
@@ -130,9 +182,12 @@ def parse_permalink(params: dict[str, Any]) -> tuple[str, int, int] | None:
     """(doc, start, end) from ``?doc=…&at=start:end``; None without ``doc``; AskCorpusError
     with one sentence for a malformed ``at``."""
     doc = str(params.get("doc") or "").strip()
-    if not doc:
-        return None
     at = str(params.get("at") or "").strip()
+    if not doc:
+        if at:
+            raise AskCorpusError("the link has at= but no doc= naming the article "
+                                 "(?doc=DOC_ID&at=START:END)")
+        return None
     if not at:
         return doc[:500], -1, -1
     m = _AT.match(at)

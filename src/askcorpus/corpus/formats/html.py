@@ -107,7 +107,23 @@ def read(data: bytes, rel: str) -> Iterator[Item]:
         extra = (*item.extra, ("fetched_at", when)) if isinstance(when, str) else item.extra
         url = fetched.get("url") if isinstance(fetched.get("url"), str) else None
         item = replace(item, url=item.url or url, extra=extra)
+        item = _feed_dated(item, fetched.get("feed_date"))
     yield item
+
+
+def _feed_dated(doc: Document, feed_date: object) -> Document:
+    """A page saved from a feed item is dated by the item (``date_source`` "feed"), before
+    what the page's metadata or text suggests (kept in ``extra`` as ``page_date`` when it
+    differs); an item without a date leaves the page's own."""
+    from ..dates import normalise
+
+    day = normalise(feed_date) if isinstance(feed_date, str) else None
+    if day is None:
+        return doc
+    extra = doc.extra
+    if doc.date and doc.date != day:
+        extra = (*extra, ("page_date", f"{doc.date} ({doc.date_source})"))
+    return replace(doc, date=day, date_source="feed", extra=extra)
 
 
 def _fetched_from(data: bytes) -> dict[str, object] | None:
