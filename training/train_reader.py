@@ -710,8 +710,7 @@ def main() -> None:
     if args.ship:
         READER_DIR.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, READER_DIR / MODEL_FILE)
-        shutil.copyfile(base_model_path() / "tokenizer.json", READER_DIR / "tokenizer.json")
-        for name in ("meta.json", "MODEL_CARD.md"):
+        for name in ("tokenizer.json", "meta.json", "MODEL_CARD.md"):
             shutil.copyfile(args.out / name, READER_DIR / name)
         print(f"shipped to {READER_DIR}")
 
