@@ -39,26 +39,27 @@ test-slow: setup browser
 	$(BIN)/python -m pytest -m slow
 
 # Retrain askcorpus's answer reader from the packaged MiniLM weights and ship it into
-# src/askcorpus/models/reader/ (see its MODEL_CARD.md): candidate pools (~5 min), stage 1 on
-# news + SQuAD groups (~27 min), stage 2 on SQuAD groups alone (~8 min), evaluation and int8
-# export (~5 min each stage) on 2 CPU cores
+# src/askcorpus/models/reader/ (see its MODEL_CARD.md; the recipe: training/train_reader.py):
+# one index of Reuters-21578 + AG News (~8 min), the candidate pools (~6 min), training on
+# SQuAD + the written train questions (~25 min), evaluation and int8 export (~5 min) on 2 cores
 READER_POOLS ?= .cache/tune/reader-pools
-READER_ARGS  := --pools $(READER_POOLS) --holdout 1,6 --null-groups 0 --negatives 7 \
-                --pointwise 0 --batch 4 --layers 6 --context title --epochs 1
+NEWS_CORPUS  ?= ../news_corpus
+NEWS_INDEX   ?= ../news_index
 reader: setup index
+	$(BIN)/python -c "import sys; sys.path.insert(0, 'training/data'); from news_articles import write_corpus; from pathlib import Path; write_corpus(Path('$(NEWS_CORPUS)'))"
+	$(BIN)/askcorpus index --corpus $(NEWS_CORPUS) --index $(NEWS_INDEX)
 	$(BIN)/python benchmarks/tune_answer.py collect --seed eval/seed_questions.jsonl --index index --cache $(READER_POOLS)
 	$(BIN)/python benchmarks/tune_answer.py collect --squad ../shared/data/squad_v2/dev-v2.0.half-a.json --cache $(READER_POOLS)
 	$(BIN)/python benchmarks/tune_answer.py collect-ooc --seed eval/seed_questions.jsonl --squad ../shared/data/squad_v2/dev-v2.0.half-a.json --cache $(READER_POOLS)
-	$(BIN)/python training/train_reader.py $(READER_ARGS) --lr 4e-5 --seed 13 \
-	    --news-groups 2000 --news-cloze 2000 --out .cache/reader/stage1
-	$(BIN)/python training/train_reader.py $(READER_ARGS) --lr 2e-5 --seed 14 \
-	    --init .cache/reader/stage1/reader.pt --out .cache/reader/stage2 --ship
+	for s in train fit dev; do $(BIN)/python benchmarks/tune_answer.py collect --questions training/data/questions.$$s.jsonl --corpus $(NEWS_CORPUS) --index $(NEWS_INDEX) --name news_$$s --cache $(READER_POOLS) || exit 1; done
+	$(BIN)/python training/train_reader.py --pools $(READER_POOLS) --questions training/data --out .cache/reader/shipped --ship
 
 # Retrain askcorpus's answer-span model (marks the answer inside a quote) from the packaged
-# MiniLM weights and ship it into src/askcorpus/models/span/ (see its MODEL_CARD.md): the
-# article-held-out measure (trained on 6 SQuAD articles) and then the shipped model (all 8),
-# ~10 and ~12 min on 2 CPU cores, plus the seed pools for its seed measure (~1 min)
-SPAN_ARGS := --pools $(READER_POOLS) --epochs 5 --lr 5e-5 --batch 16 --seed 17
+# MiniLM weights and ship it into src/askcorpus/models/span/ (see its MODEL_CARD.md): SQuAD
+# half-a + the written train questions' answer spans (training/data), the article-held-out
+# measure (6 SQuAD articles) and then the shipped model (all 8), 2 epochs each, ~15 and ~20 min
+# on 2 CPU cores, plus the seed pools for its seed measure (~1 min)
+SPAN_ARGS := --pools $(READER_POOLS) --epochs 2 --lr 5e-5 --batch 16 --seed 17 --questions training/data
 span: setup index
 	$(BIN)/python benchmarks/tune_answer.py collect --seed eval/seed_questions.jsonl --index index --cache $(READER_POOLS)
 	$(BIN)/python training/train_span.py $(SPAN_ARGS) --holdout 1,6 --out .cache/span/cv

@@ -3,6 +3,8 @@
     .venv/bin/python benchmarks/span_marks.py                       # seed + SQuAD articles 1, 6
     .venv/bin/python benchmarks/span_marks.py --span .cache/span/cv --reader on \
         --reuters-index ../reuters_index
+    .venv/bin/python benchmarks/span_marks.py --squad-articles "" \
+        --news-index ../news_index --news-corpus ../news_corpus   # + the written dev split
 
 For each question set, the same pipeline answers three times: marks by the rules alone
 (``spans=off``), by the span model where the rules mark no typed answer (the shipped policy,
@@ -50,6 +52,15 @@ def main() -> None:
     ap.add_argument("--squad-articles", default="1,6",
                     help="SQuAD half-a articles measured (empty: no SQuAD)")
     ap.add_argument("--reuters-index", type=Path, help="an index of Reuters-21578")
+    ap.add_argument("--reuters-corpus", type=Path, default=ROOT.parent / "reuters_corpus",
+                    help="the folder --reuters-index was built from")
+    ap.add_argument("--news-index", type=Path,
+                    help="an index of the written questions' news corpus (training/data)")
+    ap.add_argument("--news-corpus", type=Path, default=ROOT.parent / "news_corpus",
+                    help="the folder --news-index was built from")
+    ap.add_argument("--news-questions", type=Path,
+                    default=ROOT / "training" / "data" / "questions.dev.jsonl",
+                    help="the written questions asked of --news-index (default: the dev split)")
     ap.add_argument("--cache", type=Path, default=None, help="SQuAD index cache")
     args = ap.parse_args()
 
@@ -64,8 +75,12 @@ def main() -> None:
                      [q for q in qs if arts.get(q.id) in keep]))
     if args.reuters_index:
         sets.append(("Reuters", base.replace(index=args.reuters_index,
-                                             corpus=ROOT.parent / "reuters_corpus"),
+                                             corpus=args.reuters_corpus),
                      load_questions(ROOT / "eval" / "reuters_questions.jsonl")))
+    if args.news_index:
+        sets.append((f"written {args.news_questions.stem.split('.')[-1]}",
+                     base.replace(index=args.news_index, corpus=args.news_corpus),
+                     load_questions(args.news_questions)))
 
     policies = [("rules", "off", True), ("model where no typed mark", args.span, True),
                 ("model everywhere", args.span, False)]

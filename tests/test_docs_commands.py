@@ -5,6 +5,10 @@ training/, app.py, `askcorpus` or `make`, and every `.venv/bin/python benchmarks
 written inline in README.md or docs/*.md, is parsed by the very parser it would meet
 (argparse, click, the Makefile), without running. A renamed option or script fails here.
 
+A command of a round that did not ship runs the script as it was at that round's commit, from a
+worktree of it (`git worktree add ../askcorpus-COMMIT COMMIT`, then `.venv/bin/python
+../askcorpus-COMMIT/training/….py`): it is parsed by that commit's script, read from git.
+
 Blocks that can run are run elsewhere: README.md (tests/test_docs_cli.py), the server blocks
 (tests/test_docs.py), the Python API blocks (tests/test_docs_python.py)."""
 
@@ -14,6 +18,7 @@ import re
 import shlex
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -45,6 +50,7 @@ print("parsed", name)
 """
 
 
+PINNED = re.compile(r"^\.\./askcorpus-([0-9a-f]{7,40})/((?:benchmarks|training)/[\w/]+\.py)$")
 INLINE = re.compile(r"`((?:SQUAD_SAMPLE=\d+ )?(?:nice -n \d+ )?"
                     r"\.venv/bin/python (?:benchmarks|training)/\w[^`<]*)`")  # not <script>
 
@@ -81,7 +87,8 @@ def checked(line: str) -> list[str] | None:
     if words[:1] == ["nice"]:
         words = words[3:] if words[1:2] == ["-n"] else words[1:]
     if words and words[0].endswith("/python") and len(words) > 1 and (
-            words[1].startswith(("benchmarks/", "training/")) or words[1] == "app.py"):
+            words[1].startswith(("benchmarks/", "training/")) or words[1] == "app.py"
+            or PINNED.match(words[1])):
         return words[1:]
     if words and words[0] in ("askcorpus", ".venv/bin/askcorpus", "make"):
         return words
@@ -107,14 +114,46 @@ def test_a_wrong_option_fails_the_check() -> None:
     assert r.returncode != 0 and "no-such-option" in r.stderr
 
 
+def pinned_script(words: list[str], tmp: Path) -> list[str]:
+    """A command of ``../askcorpus-COMMIT/…``: the script as git holds it at COMMIT, written
+    beside a copy of this checkout's layout (so its own paths resolve as in a worktree)."""
+    m = PINNED.match(words[0])
+    assert m
+    commit, path = m.groups()
+    shown = subprocess.run(["git", "show", f"{commit}:{path}"], cwd=ROOT, capture_output=True)
+    if shown.returncode != 0:  # a shallow clone lacks the history the command names
+        have = subprocess.run(["git", "cat-file", "-e", "HEAD"], cwd=ROOT, capture_output=True)
+        if have.returncode != 0 or (ROOT / ".git" / "shallow").exists():
+            pytest.skip(f"git history of {commit} is not in this checkout")
+        pytest.fail(f"{commit}:{path} is not in git: {shown.stderr.decode()[-300:]}")
+    script = tmp / path
+    script.parent.mkdir(parents=True, exist_ok=True)
+    script.write_bytes(shown.stdout)
+    return [str(script), *words[1:]]
+
+
+def test_a_pinned_command_is_parsed_by_its_commits_script(tmp_path: Path) -> None:
+    """An option the old script had and today's lacks parses only against the old one."""
+    words = ["../askcorpus-e47fa87/training/train_reader.py", "--pools", "x", "--out", "y",
+             "--null-groups", "0"]
+    old = subprocess.run([sys.executable, "-c", ARGPARSE_ONLY, *pinned_script(words, tmp_path)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert old.returncode == 0 and old.stdout.startswith("parsed"), old.stderr[-2000:]
+    new = subprocess.run([sys.executable, "-c", ARGPARSE_ONLY, "training/train_reader.py",
+                          *words[1:]], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert new.returncode == 2 and "--null-groups" in new.stderr
+
+
 @pytest.mark.parametrize("words", [w for _, w in CASES], ids=[w for w, _ in CASES])
-def test_doc_command_parses(words: list[str]) -> None:
+def test_doc_command_parses(words: list[str], tmp_path: Path) -> None:
     if words[0] == "make":
         targets = re.findall(r"^([\w-]+):", (ROOT / "Makefile").read_text(), re.M)
         assert words[1] in targets, f"no make target {words[1]!r}"
         return
     if words[0].endswith("askcorpus"):
         cmd = [sys.executable, "-c", CLICK_ONLY, *words[1:]]
+    elif PINNED.match(words[0]):
+        cmd = [sys.executable, "-c", ARGPARSE_ONLY, *pinned_script(words, tmp_path)]
     else:
         assert (ROOT / words[0]).is_file(), f"{words[0]} does not exist"
         cmd = [sys.executable, "-c", ARGPARSE_ONLY, *words]

