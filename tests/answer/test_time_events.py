@@ -25,6 +25,7 @@ from askcorpus.answer.timewindow import (
 )
 from askcorpus.config import Settings
 from tests.answer.test_time import RECORDS as TIME_RECORDS
+from tests.answer.test_time import _records
 
 # test_time's articles and a strike between the two quarters' reports, the event the
 # questions below are asked about
@@ -130,10 +131,6 @@ def events(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
     p.index()
     yield p
     p.close()
-
-
-def _records(answer: dict) -> list[str]:  # type: ignore[type-arg]
-    return [q["record"] for q in answer["quotes"]]
 
 
 def test_before_and_after_an_event(events) -> None:  # type: ignore[no-untyped-def]
